@@ -1,0 +1,42 @@
+# imrml: every target is a thin layer over the `imrml` command or pytest.
+# `make help` lists them.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+IMRML  := $(BIN)/imrml
+STAMP  := $(VENV)/.installed
+
+EXPERIMENT ?= experiments/outcome_case_logreg.toml
+DATA       ?=
+MODEL      ?=
+INPUT      ?= data/letters
+OUTPUT     ?= data/scored/scored.csv
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test bench bench-parse parse clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install imrml with its dev tools
+
+test: $(STAMP) ## run the test suite (real letters from ../shared when present)
+	$(BIN)/python -m pytest -q
+
+parse: $(STAMP) ## parse letters: make parse INPUT=data/letters OUTPUT=data/parsed/items.jsonl
+	$(IMRML) parse $(INPUT) -o $(if $(filter data/scored/scored.csv,$(OUTPUT)),data/parsed/items.jsonl,$(OUTPUT))
+
+bench-parse: $(STAMP) ## benchmark: letters/s parsing text and PDF vs bare PDF text extraction
+	$(BIN)/python benchmarks/bench_parse.py
+
+bench: bench-parse ## run every benchmark; results in bench-results/
+
+clean: ## remove the environment and generated data (keeps data/letters)
+	rm -rf $(VENV) data/generated data/parsed data/scored data/demo bench-results

@@ -1,0 +1,156 @@
+"""The ``imrml`` command: a thin layer over functions the tests call directly.
+
+Each subcommand parses its arguments and calls one function of the pipeline
+module that owns the work (parse, labels, synth, train, registry, score).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EPILOG = "Run 'imrml COMMAND --help' for each command's options. Docs: README.md."
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from .parse import parse_files_command
+
+    return parse_files_command(
+        args.letters, args.output, rejects=args.rejects, allow_rejects=args.allow_rejects, progress=not args.quiet
+    )
+
+
+def _cmd_labels(args: argparse.Namespace) -> int:
+    from .labels import labels_command
+
+    return labels_command(args.items, output=args.output)
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    from .synth import synth_command
+
+    return synth_command(
+        n=args.n, seed=args.seed, output=args.output, fmt=args.format, overturn_rate=args.overturn_rate
+    )
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .train import train_command
+
+    return train_command(args.experiment, data=args.data)
+
+
+def _cmd_promote(args: argparse.Namespace) -> int:
+    from .registry import promote_command
+
+    return promote_command(args.model, version=args.version)
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from .score import score_command
+
+    return score_command(
+        args.model, args.inputs, args.output, rejects=args.rejects, explain=args.explain,
+        chunk_size=args.chunk_size, allow_rejects=args.allow_rejects,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="imrml",
+        description="Learn from California Independent Medical Review (IMR) final determination letters: "
+        "parse letters into one record per disputed item, label the cited guidelines, generate a corpus, "
+        "train outcome and guideline classifiers tracked in MLflow, and batch-score new cases.",
+        epilog=EPILOG,
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sp = sub.add_parser(
+        "parse",
+        help="parse letters (PDF or text) into one record per disputed item",
+        description="Parse IMR letters (.pdf or .txt files, or folders searched recursively) into one record "
+        "per disputed item. Output is JSON Lines, or Parquet when the name ends in .parquet. Files that "
+        "cannot be parsed are listed with the reason in the rejects report, and the batch goes on.",
+    )
+    sp.add_argument("letters", nargs="+", metavar="LETTERS", help="letter files or folders")
+    sp.add_argument("-o", "--output", required=True, help="items file (.jsonl or .parquet)")
+    sp.add_argument("--rejects", help="rejects report (JSONL: file, reason); default: OUTPUT.rejects.jsonl")
+    sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some files were rejected")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sp.set_defaults(func=_cmd_parse)
+
+    sp = sub.add_parser(
+        "labels",
+        help="normalize guideline citations into classifier labels and summarize them",
+        description="Read parsed items, normalize every claims-administrator and reviewer citation "
+        "(family, guideline, topic), print label counts and the citations that could not be normalized, "
+        "and write the labelled items.",
+    )
+    sp.add_argument("items", metavar="ITEMS", help="parsed items (.jsonl, .parquet or .csv)")
+    sp.add_argument("-o", "--output", help="labelled items file; default: print the summary only")
+    sp.set_defaults(func=_cmd_labels)
+
+    sp = sub.add_parser(
+        "synth",
+        help="generate a corpus of realistic letters with their true items",
+        description="Write N generated IMR letters (all three letter generations) and a JSONL of their "
+        "true items and labels. Every sentence is the project's own; nothing comes from real letters.",
+    )
+    sp.add_argument("-n", type=int, default=1000, help="number of letters (default 1000)")
+    sp.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives byte-identical output")
+    sp.add_argument("-o", "--output", required=True, help="output folder")
+    sp.add_argument("--format", choices=("txt", "pdf"), default="txt", help="letter file format (default txt)")
+    sp.add_argument("--overturn-rate", type=float, default=0.10, help="share of Overturned items (default 0.10)")
+    sp.set_defaults(func=_cmd_synth)
+
+    sp = sub.add_parser(
+        "train",
+        help="train a classifier from an experiment file, tracked in MLflow",
+        description="Train the experiment defined in a TOML file (data, view, target, features, model, split), "
+        "log params, metrics, plots and the fitted pipeline to MLflow and register it.",
+    )
+    sp.add_argument("experiment", help="experiment file, e.g. experiments/outcome_case_logreg.toml")
+    sp.add_argument("--data", help="override the experiment's data (items file, or letters folder)")
+    sp.set_defaults(func=_cmd_train)
+
+    sp = sub.add_parser(
+        "promote",
+        help="move a registered model's 'champion' alias to its latest version if it is better",
+        description="Compare the latest (or given) version of a registered model with the current champion "
+        "on the experiment's primary metric and move the 'champion' alias only if the candidate is better.",
+    )
+    sp.add_argument("model", help="registered model name")
+    sp.add_argument("--version", help="candidate version (default: the latest)")
+    sp.set_defaults(func=_cmd_promote)
+
+    sp = sub.add_parser(
+        "score",
+        help="batch-score letters or parsed items with a registered model",
+        description="Score letters (PDF/text, parsed on the way) or parsed items (JSONL, Parquet, CSV) with a "
+        "model URI such as models:/outcome_case@champion. Output is CSV, Parquet or JSONL by suffix.",
+    )
+    sp.add_argument("--model", required=True, help="MLflow model URI, e.g. models:/outcome_case@champion")
+    sp.add_argument("inputs", nargs="+", metavar="INPUT", help="letters, folders or item tables")
+    sp.add_argument("-o", "--output", required=True, help="scored file (.csv, .parquet or .jsonl)")
+    sp.add_argument("--rejects", help="rejects report; default: OUTPUT.rejects.jsonl")
+    sp.add_argument("--explain", action="store_true", help="add the features that pushed each prediction most")
+    sp.add_argument("--chunk-size", type=int, default=20_000, help="items per chunk (default 20000)")
+    sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some inputs were rejected")
+    sp.set_defaults(func=_cmd_score)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("imrml: interrupted", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError) as e:
+        print(f"imrml {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
