@@ -24,7 +24,9 @@ def read_text_file(path: Path) -> str:
     data = path.read_bytes()
     if not data.strip():
         raise LetterError("empty file")
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    if b"\x00" in head or controls > 0.05 * len(head):
         raise LetterError("binary data, not a text letter")
     try:
         return data.decode("utf-8-sig")
