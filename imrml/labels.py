@@ -10,6 +10,19 @@ Every parsed :class:`~imrml.schema.Citation` is normalized at three levels:
 
 from __future__ import annotations
 
+import csv
+import os
+import re
+import sys
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from .io import read_items, write_table
+from .schema import Citation, ItemRecord
+
 # The families a citation normalizes to. "other" holds non-MTUS ACOEM and every
 # other source (UpToDate, journals, URLs, fee schedules): the issue's "ACOEM/other".
 FAMILIES = ("MTUS", "ODG", "other", "none")
@@ -43,3 +56,564 @@ TOPICS = (
 
 # Topic value of a citation whose section/chapter could not be mapped.
 UNMAPPED = "unmapped"
+
+
+# ---------------------------------------------------------------------------
+# Data tables (imrml/data/*.csv)
+# ---------------------------------------------------------------------------
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PAGE_TABLE_PATH = DATA_DIR / "chronic_pain_2009_pages.csv"
+KEYWORD_TABLE_PATH = DATA_DIR / "topic_keywords.csv"
+
+GENERAL = "General approach"
+FAMILY_ORDER = ("MTUS", "ODG", "other")  # order of families in combined labels and in primary_topic
+
+# Reasons recorded on a NormalizedCitation whose topic is None or UNMAPPED.
+REASON_NOTHING_TOPICAL = "no section or pages"
+
+
+def _read_data_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+@dataclass(frozen=True)
+class PageRange:
+    first_page: int
+    last_page: int
+    topic: str
+    section: str
+
+    @property
+    def width(self) -> int:
+        return self.last_page - self.first_page + 1
+
+
+@lru_cache(maxsize=1)
+def page_table() -> tuple[PageRange, ...]:
+    """The 2009 MTUS Chronic Pain page table (imrml/data/chronic_pain_2009_pages.csv)."""
+    rows = tuple(
+        PageRange(int(r["first_page"]), int(r["last_page"]), r["topic"], r["section"])
+        for r in _read_data_csv(PAGE_TABLE_PATH)
+    )
+    for r in rows:
+        if r.topic not in TOPICS or r.first_page > r.last_page:
+            raise ValueError(f"{PAGE_TABLE_PATH}: bad row {r}")
+    return rows
+
+
+@lru_cache(maxsize=1)
+def keyword_table() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Ordered (pattern, topic) rows of imrml/data/topic_keywords.csv; the first match wins."""
+    rows = []
+    for r in _read_data_csv(KEYWORD_TABLE_PATH):
+        if r["topic"] not in TOPICS:
+            raise ValueError(f"{KEYWORD_TABLE_PATH}: unknown topic {r['topic']!r}")
+        rows.append((re.compile(r["pattern"], re.IGNORECASE), r["topic"]))
+    return tuple(rows)
+
+
+def page_topic(page: int) -> PageRange | None:
+    """The narrowest page-table range holding ``page`` (ties: the row listed first), or None."""
+    best: PageRange | None = None
+    for r in page_table():
+        if r.first_page <= page <= r.last_page and (best is None or r.width < best.width):
+            best = r
+    return best
+
+
+def topic_for_pages(pages: list[int]) -> str | None:
+    """Topic of a multi-page citation: the topic covering most of its pages (ties: the first page's).
+
+    Pages outside the table are ignored; None when no page is in the table.
+    """
+    topics = [r.topic for r in map(page_topic, pages) if r is not None]
+    if not topics:
+        return None
+    counts = Counter(topics)
+    top = max(counts.values())
+    return next(t for t in topics if counts[t] == top)
+
+
+def topic_for_text(text: str) -> str | None:
+    """The topic of a section name or citation text by the keyword table, or None."""
+    text = _clean(text)
+    if not text:
+        return None
+    for pattern, topic in keyword_table():
+        if pattern.search(text):
+            return topic
+    return None
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\u00ae", " ").replace("\u2122", " ").replace("\u2019", "'")
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\u00ad]", "", text)  # control characters, soft hyphens of PDF text
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# ---------------------------------------------------------------------------
+# Guidelines
+# ---------------------------------------------------------------------------
+
+# MTUS documents (the parser's canonical names, or any spelling) -> guideline label.
+_MTUS_GUIDELINES = (
+    (r"chronic pain", "MTUS Chronic Pain"),
+    (r"low back", "MTUS Low Back"),
+    (r"neck", "MTUS Neck and Upper Back"),
+    (r"shoulder", "MTUS Shoulder"),
+    (r"elbow", "MTUS Elbow"),
+    (r"forearm|wrist|hand", "MTUS Forearm, Wrist, and Hand"),
+    (r"knee", "MTUS Knee"),
+    (r"ankle|foot", "MTUS Ankle and Foot"),
+    (r"general approach", "MTUS General Approaches"),
+    (r"acupuncture", "MTUS Acupuncture"),
+    (r"post-?\s?surgical", "MTUS Postsurgical"),
+    (r"opioid", "MTUS Opioids"),
+    (r"stress", "MTUS Stress-Related Conditions"),
+    (r"\beye\b", "MTUS Eye"),
+)
+
+# MTUS documents about one topic: every citation of them has that topic, whatever its section says
+# (the 2017 Opioids guideline's sections are numbers; the Postsurgical guideline's sections are body
+# parts, and it is a guideline of postsurgical physical medicine).
+_DOCUMENT_TOPICS = {
+    "MTUS Acupuncture": "Acupuncture",
+    "MTUS Opioids": "Opioids",
+    "MTUS Postsurgical": "Physical medicine",
+}
+
+# ODG chapters: found anywhere in the citation's text; the earliest one names the guideline.
+_ODG_CHAPTERS = (
+    (r"\b(chronic )?pain\b(?! ?/)", "ODG Pain"),
+    (r"low(er)? back|lumbar", "ODG Low Back"),
+    (r"neck", "ODG Neck and Upper Back"),
+    (r"shoulder", "ODG Shoulder"),
+    (r"elbow", "ODG Elbow"),
+    (r"carpal tunnel", "ODG Carpal Tunnel Syndrome"),
+    (r"forearm|wrist|\bhand\b", "ODG Forearm, Wrist, and Hand"),
+    (r"knee", "ODG Knee and Leg"),
+    (r"\bhips?\b", "ODG Hip and Pelvis"),
+    (r"ankle|\bfoot\b", "ODG Ankle and Foot"),
+    (r"\bhead\b", "ODG Head"),
+    (r"mental illness|\bstress\b", "ODG Mental Illness and Stress"),
+    (r"\beye\b", "ODG Eye"),
+    (r"preface", "ODG Preface"),
+)
+# Words of an ODG citation that are not topical (chapter wrappers, versions, dates).
+_ODG_NOISE = re.compile(
+    r"\((updated|acute|chronic|online|web|version|\d+(th|st|nd|rd)? annual)[^)]*\)|"
+    r"work loss data institute|\b\d+(th|st|nd|rd)?\b|[&/(),:;.-]|"
+    r"\b(chapters?|sections?|guidelines?|official disability|odg|topic|procedures|and|the|of|"
+    r"thoracic|leg|pelvis|upper|low|lower|back|lumbar|syndrome|illness|disorders?|complaints|web|acute|chronic|online|version|edition|annual|updated)\b",
+    re.IGNORECASE,
+)
+
+
+def mtus_guideline(document: str | None) -> str:
+    """Guideline label of an MTUS document, e.g. "Low Back Complaints" -> "MTUS Low Back"."""
+    doc = _clean(document or "")
+    if not doc:
+        return "MTUS"
+    for pattern, label in _MTUS_GUIDELINES:
+        if re.search(pattern, doc, re.IGNORECASE):
+            return label
+    return f"MTUS {doc}"
+
+
+def _odg_chapter(text: str) -> tuple[str, tuple[int, int] | None]:
+    best: tuple[int, str, tuple[int, int]] | None = None
+    for pattern, label in _ODG_CHAPTERS:
+        m = re.search(pattern, text, re.IGNORECASE)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), label, m.span())
+    return ("ODG", None) if best is None else (best[1], best[2])
+
+
+# ---------------------------------------------------------------------------
+# Citations
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class NormalizedCitation:
+    """A citation at three levels, and why its topic is missing when it is.
+
+    ``topic`` is one of TOPICS, UNMAPPED (something topical was cited that the tables do not
+    know; ``reason`` says what), or None (nothing topical was cited, e.g. a guideline named
+    without section or pages, or "did not cite any medical evidence").
+    ``topic_source`` says where the topic came from: "document" (a guideline about one topic),
+    "section", "pages" (the 2009 Chronic Pain page table), "text" (keywords of an ODG or other
+    citation), or "item" (the disputed item's text, used only when the citation itself names
+    nothing topical and an item was given). ``unmapped_sections`` lists sections of a citation
+    that did not map even though another section of it did.
+    """
+
+    family: str
+    guideline: str
+    topic: str | None
+    reason: str | None
+    unmapped_sections: list[str] = field(default_factory=list)
+    topic_source: str | None = None
+
+    @property
+    def has_topic(self) -> bool:
+        return self.topic is not None and self.topic != UNMAPPED
+
+
+def citation_family(source: str | None) -> str:
+    """Family of a Citation.source: MTUS, ODG, other (ACOEM and every other source) or none."""
+    if source == "MTUS":
+        return "MTUS"
+    if source == "ODG":
+        return "ODG"
+    if source in (None, "", "none"):
+        return "none"
+    return "other"
+
+
+def _topic_of_sections(sections: list[str]) -> tuple[str | None, list[str]]:
+    """First specific topic among ``sections`` (else General approach), and the unmapped sections."""
+    topics = [(s, topic_for_text(s)) for s in sections if _clean(s)]
+    unmapped = [s for s, t in topics if t is None]
+    specific = next((t for _, t in topics if t is not None and t != GENERAL), None)
+    if specific is None and any(t == GENERAL for _, t in topics):
+        specific = GENERAL
+    return specific, unmapped
+
+
+def normalize_citation(c: Citation, item: str | None = None) -> NormalizedCitation:
+    """Normalize one parsed citation to family, guideline and topic.
+
+    MTUS: guideline from the document; topic from the document when the document is about one
+    topic (Acupuncture, Opioids, Postsurgical), else from the sections by the keyword table
+    (a specific topic beats "General approach"), else from the pages by the 2009 Chronic Pain page
+    table. ODG: guideline from the chapter named in the text, topic from the rest of the text.
+    Other (ACOEM, UpToDate, ...): guideline "ACOEM" or "Other", topic from the text's keywords.
+
+    A citation naming nothing topical (e.g. "MTUS Low Back Complaints 2004." alone, the usual
+    claims-administrator form) gets topic None with reason "no section or pages"; when ``item``
+    (the disputed item, e.g. "MRI of the lumbar spine") is given, its topic is taken from the
+    item's text instead (``topic_source="item"``), the subject the guideline was cited for.
+    A "none" citation (no medical evidence cited) never takes a topic.
+    """
+    family = citation_family(c.source)
+    if family == "none":
+        return NormalizedCitation("none", "none", None, None)
+    if family == "MTUS":
+        n = _normalize_mtus(c)
+    elif family == "ODG":
+        n = _normalize_odg(c)
+    else:
+        n = _normalize_other(c)
+    if n.topic is None and n.reason == REASON_NOTHING_TOPICAL and item:
+        topic = topic_for_text(item)
+        if topic is not None:
+            return NormalizedCitation(n.family, n.guideline, topic, None, topic_source="item")
+    return n
+
+
+def _normalize_mtus(c: Citation) -> NormalizedCitation:
+    guideline = mtus_guideline(c.document)
+    sections = [s for s in (c.sections or []) if _clean(s)]
+    pages = list(c.pages or [])
+    topic, unmapped = _topic_of_sections(sections)
+    if guideline in _DOCUMENT_TOPICS:
+        return NormalizedCitation("MTUS", guideline, _DOCUMENT_TOPICS[guideline], None, topic_source="document")
+    if topic is not None:
+        return NormalizedCitation("MTUS", guideline, topic, None, unmapped, "section")
+    if pages:
+        if guideline == "MTUS Chronic Pain" and c.year in (None, 2009):
+            topic = topic_for_pages(pages)
+            if topic is not None:
+                return NormalizedCitation("MTUS", guideline, topic, None, unmapped, "pages")
+            return NormalizedCitation("MTUS", guideline, UNMAPPED, f"pages {_page_span(pages)} not in page table")
+        if not sections:
+            edition = f" {c.year}" if c.year else ""
+            return NormalizedCitation("MTUS", guideline, UNMAPPED, f"pages without a page table for {guideline}{edition}")
+    if not sections:
+        return NormalizedCitation("MTUS", guideline, None, REASON_NOTHING_TOPICAL)
+    if all(re.fullmatch(r"[\d\s.,-]+", s) for s in sections):
+        return NormalizedCitation("MTUS", guideline, UNMAPPED, "section is a number, not a name")
+    return NormalizedCitation("MTUS", guideline, UNMAPPED, "section not in keyword table")
+
+
+def _page_span(pages: list[int]) -> str:
+    return str(pages[0]) if len(pages) == 1 else f"{min(pages)}-{max(pages)}"
+
+
+def _odg_text(c: Citation) -> str:
+    return _clean(", ".join(s for s in (c.sections or []) if s))
+
+
+def _normalize_odg(c: Citation) -> NormalizedCitation:
+    text = _odg_text(c)
+    guideline, span = _odg_chapter(text)
+    rest = text if span is None else text[: span[0]] + " " + text[span[1] :]
+    topic = topic_for_text(rest)
+    if topic is not None:
+        return NormalizedCitation("ODG", guideline, topic, None, topic_source="text")
+    residue = _ODG_NOISE.sub(" ", rest)
+    for pattern, _ in _ODG_CHAPTERS:
+        residue = re.sub(pattern, " ", residue, flags=re.IGNORECASE)
+    if not re.search(r"[A-Za-z]{2,}", _ODG_NOISE.sub(" ", residue)):
+        return NormalizedCitation("ODG", guideline, None, REASON_NOTHING_TOPICAL)
+    return NormalizedCitation("ODG", guideline, UNMAPPED, "no topic keyword in ODG text")
+
+
+def _normalize_other(c: Citation) -> NormalizedCitation:
+    parts = [c.document or "", *(c.sections or [])]
+    text = _clean(", ".join(p for p in parts if p)) or _clean(c.text)
+    guideline = "ACOEM" if c.source == "ACOEM" or re.match(r"\s*ACOEM", text, re.IGNORECASE) else "Other"
+    if not text:
+        return NormalizedCitation("other", guideline, None, REASON_NOTHING_TOPICAL)
+    topic = topic_for_text(text)
+    if topic is not None:
+        return NormalizedCitation("other", guideline, topic, None, topic_source="text")
+    return NormalizedCitation("other", guideline, UNMAPPED, "no topic keyword in non-MTUS text")
+
+
+# ---------------------------------------------------------------------------
+# Item labels
+# ---------------------------------------------------------------------------
+
+
+def _normalized(
+    citations: Iterable[Citation | NormalizedCitation], item: str | None = None
+) -> list[NormalizedCitation]:
+    return [c if isinstance(c, NormalizedCitation) else normalize_citation(c, item) for c in citations]
+
+
+def combined_family(citations: Iterable[Citation | NormalizedCitation]) -> str:
+    """The families of an item's citations as one class: "MTUS", "ODG", "MTUS+ODG", "MTUS+other", ...
+
+    Fixed order MTUS, ODG, other; "none" when no citation has another family (including an empty
+    list: a guideline paragraph from which no citation was parsed).
+    """
+    present = {n.family for n in _normalized(citations)}
+    parts = [f for f in FAMILY_ORDER if f in present]
+    return "+".join(parts) if parts else "none"
+
+
+def family_set(label: str | None) -> frozenset[str]:
+    """The multi-label view of a combined family label: "MTUS+ODG" -> {"MTUS", "ODG"}."""
+    return frozenset(label.split("+")) if label else frozenset()
+
+
+def primary_topic(citations: Iterable[Citation | NormalizedCitation]) -> str | None:
+    """The item's primary topic among its citations' topics.
+
+    A specific topic beats "General approach"; a topic the citation states beats one taken from
+    the item; then MTUS beats ODG beats other (the MTUS is the presumptively correct standard in
+    California and reviewers turn to ODG and others where it is silent); then the first citation
+    as written. UNMAPPED when citations named something topical but none mapped; None when no
+    citation named anything topical.
+    """
+    norms = _normalized(citations)
+    ranked = [
+        (
+            (
+                n.topic == GENERAL,
+                n.topic_source == "item",
+                FAMILY_ORDER.index(n.family) if n.family in FAMILY_ORDER else 9,
+                i,
+            ),
+            n.topic,
+        )
+        for i, n in enumerate(norms)
+        if n.has_topic
+    ]
+    if ranked:
+        return min(ranked)[1]
+    if any(n.topic == UNMAPPED for n in norms):
+        return UNMAPPED
+    return None
+
+
+def _side_labels(citations: list[Citation], text: str, item: str) -> tuple[str | None, str | None]:
+    if not citations and not (text or "").strip():
+        return None, None  # no guideline paragraph at all (e.g. before review)
+    norms = _normalized(citations, item)
+    return combined_family(norms), primary_topic(norms)
+
+
+def label_item(rec: ItemRecord) -> ItemRecord:
+    """A copy of ``rec`` with its four label fields filled; ``rec`` itself is not changed.
+
+    A side (reviewer or claims administrator) with neither citations nor paragraph text gets
+    None labels: a pre-review case has no reviewer guideline. Citations naming nothing topical
+    take their topic from the item's text (see :func:`normalize_citation`).
+    """
+    fam, topic = _side_labels(rec.reviewer_guideline, rec.reviewer_guideline_text, rec.item)
+    cfam, ctopic = _side_labels(rec.claims_guideline, rec.claims_guideline_text, rec.item)
+    return replace(
+        rec,
+        guideline_family=fam,
+        guideline_topic=topic,
+        claims_guideline_family=cfam,
+        claims_guideline_topic=ctopic,
+    )
+
+
+def label_items(records: Iterable[ItemRecord]) -> list[ItemRecord]:
+    """:func:`label_item` over records; returns new records."""
+    return [label_item(r) for r in records]
+
+
+# ---------------------------------------------------------------------------
+# Summary
+# ---------------------------------------------------------------------------
+
+SIDES = ("reviewer", "claims")
+MAX_EXAMPLES = 3
+
+
+@dataclass
+class LabelSummary:
+    """Counts of labels and of normalized citations, and the citations left without a topic."""
+
+    items: int = 0
+    labels: dict[str, Counter] = field(default_factory=dict)  # label field -> value counts
+    citations: Counter = field(default_factory=Counter)  # side -> citation count
+    families: Counter = field(default_factory=Counter)
+    guidelines: Counter = field(default_factory=Counter)
+    topics: Counter = field(default_factory=Counter)  # topic (None shown as "(none)")
+    # reason -> count, and reason -> a few example citations (family: text)
+    missing: Counter = field(default_factory=Counter)
+    missing_examples: dict[str, list[str]] = field(default_factory=dict)
+    unmapped_sections: Counter = field(default_factory=Counter)  # extra sections of mapped citations
+    paragraphs_without_citation: int = 0
+    # family -> [citations, with a topic, with a topic from the citation itself (not the item)]
+    coverage: dict[str, list[int]] = field(default_factory=dict)
+    topic_sources: Counter = field(default_factory=Counter)
+
+    def topic_rate(self, family: str, from_citation_only: bool = False) -> float | None:
+        """Share of the family's citations with a topic (optionally: not taken from the item)."""
+        total, with_topic, own = self.coverage.get(family, [0, 0, 0])
+        if not total:
+            return None
+        return (own if from_citation_only else with_topic) / total
+
+    def table(self) -> str:
+        return format_summary(self)
+
+    def __str__(self) -> str:
+        return format_summary(self)
+
+
+LABEL_FIELDS = ("guideline_family", "guideline_topic", "claims_guideline_family", "claims_guideline_topic")
+
+
+def summarize_labels(records: Iterable[ItemRecord]) -> LabelSummary:
+    """Summarize labelled records (their label fields) and their citations (normalized anew)."""
+    s = LabelSummary(labels={f: Counter() for f in LABEL_FIELDS})
+    for rec in records:
+        s.items += 1
+        for f in LABEL_FIELDS:
+            s.labels[f][_show(getattr(rec, f))] += 1
+        for side, cites, text in (
+            ("reviewer", rec.reviewer_guideline, rec.reviewer_guideline_text),
+            ("claims", rec.claims_guideline, rec.claims_guideline_text),
+        ):
+            if not cites and (text or "").strip():
+                s.paragraphs_without_citation += 1
+            for c in cites:
+                n = normalize_citation(c, rec.item)
+                s.citations[side] += 1
+                s.families[n.family] += 1
+                s.guidelines[n.guideline] += 1
+                s.topics[_show(n.topic)] += 1
+                s.topic_sources[_show(n.topic_source)] += 1
+                cov = s.coverage.setdefault(n.family, [0, 0, 0])
+                cov[0] += 1
+                cov[1] += n.has_topic
+                cov[2] += n.has_topic and n.topic_source != "item"
+                for sec in n.unmapped_sections:
+                    s.unmapped_sections[_clean(sec)] += 1
+                if n.reason:
+                    key = f"{n.family}: {n.reason}"
+                    s.missing[key] += 1
+                    ex = s.missing_examples.setdefault(key, [])
+                    example = _clean(c.text) or _describe(c)
+                    if example not in ex and len(ex) < MAX_EXAMPLES:
+                        ex.append(example)
+    return s
+
+
+def _show(v: str | None) -> str:
+    return "(none)" if v is None else v
+
+
+def _describe(c: Citation) -> str:
+    bits = [c.source, c.document or "", ", ".join(c.sections or [])]
+    if c.pages:
+        bits.append(f"pages {_page_span(c.pages)}")
+    return " | ".join(b for b in bits if b)
+
+
+def _counts(title: str, counter: Counter, total: int | None = None) -> list[str]:
+    lines = [title]
+    total = total if total is not None else sum(counter.values())
+    width = max((len(k) for k in counter), default=0)
+    for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])):
+        pct = f"{100 * n / total:5.1f}%" if total else ""
+        lines.append(f"  {key:<{width}}  {n:>6}  {pct}")
+    if not counter:
+        lines.append("  (nothing)")
+    return lines
+
+
+def format_summary(s: LabelSummary) -> str:
+    """The printable summary: label counts, citation levels, topic coverage, what did not normalize."""
+    out = [f"items: {s.items}"]
+    for f in LABEL_FIELDS:
+        out += _counts(f"\n{f}:", s.labels.get(f, Counter()), s.items)
+    n_cit = sum(s.citations.values())
+    out.append(f"\ncitations: {n_cit} (reviewer {s.citations['reviewer']}, claims {s.citations['claims']})")
+    out += _counts("\ncitation family:", s.families, n_cit)
+    out += _counts("\ncitation guideline:", s.guidelines, n_cit)
+    out += _counts("\ncitation topic:", s.topics, n_cit)
+    out += _counts("\ncitation topic source:", s.topic_sources, n_cit)
+    out.append("\ncitations with a topic, per family (all; from the citation itself, not the item):")
+    for fam in FAMILIES:
+        total, ok, own = s.coverage.get(fam, [0, 0, 0])
+        if total:
+            out.append(f"  {fam:<6} {ok:>5} / {total:<5} {100 * ok / total:5.1f}%   {own:>5} {100 * own / total:5.1f}%")
+    out.append(f"\ncitations without a topic, by reason: {sum(s.missing.values())}")
+    for key, n in sorted(s.missing.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.append(f"  {n:>6}  {key}")
+        for ex in s.missing_examples.get(key, []):
+            out.append(f"          e.g. {ex[:110]}")
+    if s.unmapped_sections:
+        out += _counts("\nunmapped extra sections of citations that did get a topic:", s.unmapped_sections)
+    if s.paragraphs_without_citation:
+        out.append(f"\nguideline paragraphs with no parsed citation (labelled 'none'): {s.paragraphs_without_citation}")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Command
+# ---------------------------------------------------------------------------
+
+
+def labels_command(items_path: str | os.PathLike, output: str | os.PathLike | None = None) -> int:
+    """``imrml labels ITEMS [-o OUT]``: label items, print the summary, write the labelled items.
+
+    Returns 0, or 2 with a one-line error on stderr naming the file when ITEMS cannot be read.
+    """
+    path = Path(items_path)
+    try:
+        if not path.is_file():
+            raise ValueError(f"{path}: no such file")
+        records = read_items(path)
+    except (ValueError, KeyError, TypeError, OSError) as e:
+        msg = str(e) if str(path) in str(e) else f"{path}: not a readable items file ({type(e).__name__}: {e})"
+        print(f"imrml labels: error: {msg.splitlines()[0] if msg else path}", file=sys.stderr)
+        return 2
+    labelled = label_items(records)
+    print(format_summary(summarize_labels(labelled)))
+    if output is not None:
+        n = write_table((r.to_dict() for r in labelled), output)
+        print(f"\nwrote {n} labelled items to {output}")
+    return 0
