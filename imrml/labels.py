@@ -16,7 +16,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -439,7 +439,8 @@ def _side_labels(citations: list[Citation], text: str, item: str) -> tuple[str |
 
 
 def label_item(rec: ItemRecord) -> ItemRecord:
-    """A copy of ``rec`` with its four label fields filled; ``rec`` itself is not changed.
+    """Fill ``rec``'s four label fields in place and return ``rec`` (so both styles work:
+    ``label_item(rec)`` and ``rec = label_item(rec)``). Labelling twice gives the same labels.
 
     A side (reviewer or claims administrator) with neither citations nor paragraph text gets
     None labels: a pre-review case has no reviewer guideline. Citations naming nothing topical
@@ -447,17 +448,13 @@ def label_item(rec: ItemRecord) -> ItemRecord:
     """
     fam, topic = _side_labels(rec.reviewer_guideline, rec.reviewer_guideline_text, rec.item)
     cfam, ctopic = _side_labels(rec.claims_guideline, rec.claims_guideline_text, rec.item)
-    return replace(
-        rec,
-        guideline_family=fam,
-        guideline_topic=topic,
-        claims_guideline_family=cfam,
-        claims_guideline_topic=ctopic,
-    )
+    rec.guideline_family, rec.guideline_topic = fam, topic
+    rec.claims_guideline_family, rec.claims_guideline_topic = cfam, ctopic
+    return rec
 
 
 def label_items(records: Iterable[ItemRecord]) -> list[ItemRecord]:
-    """:func:`label_item` over records; returns new records."""
+    """:func:`label_item` over records (filled in place); returns them as a list."""
     return [label_item(r) for r in records]
 
 

@@ -311,7 +311,7 @@ def record(**kw) -> ItemRecord:
     return ItemRecord(**base)
 
 
-def test_label_item_fills_a_copy():
+def test_label_item_fills_in_place():
     rec = record(
         decision="Upheld",
         reviewer_guideline_text="Decision based on MTUS ...",
@@ -319,11 +319,14 @@ def test_label_item_fills_a_copy():
         claims_guideline_text="Decision based on MTUS Chronic Pain Treatment Guidelines.",
         claims_guideline=[mtus()],
     )
+    before = rec.to_dict()
     out = label_item(rec)
-    assert out is not rec and rec.guideline_family is None  # the input is not changed
+    assert out is rec  # filled in place (synth calls it for the side effect) and returned
     assert (out.guideline_family, out.guideline_topic) == ("MTUS+ODG", "Opioids")
     assert (out.claims_guideline_family, out.claims_guideline_topic) == ("MTUS", "Opioids")  # from the item
-    assert out.reviewer_guideline == rec.reviewer_guideline and out.item == rec.item
+    changed = {k for k, v in rec.to_dict().items() if before[k] != v}
+    assert changed == set(L.LABEL_FIELDS)  # nothing but the labels
+    assert label_item(rec).to_dict() == rec.to_dict()  # labelling again changes nothing
 
 
 def test_label_item_pre_review_and_none():
