@@ -249,6 +249,8 @@ def test_documents_about_one_topic():
         ("Functional restoration programs (FRPs)", "Programs"),
         ("Durable medical equipment (DME)", "DME"),
         ("Thermography (infrared stress thermography)", "Imaging/special studies"),
+        ("On-going management", "Opioids"),  # "Opioids, On-going management" split by the parser
+        ("Cognitive therapy for depression", "Psychological treatment"),
     ],
 )
 def test_section_variants(section, topic):
