@@ -126,7 +126,7 @@ def parse_mtus(spec: str) -> list[Citation]:
         m = _YEAR.match(rest.strip())
         if m:
             year = int(m.group(1))
-            rest = rest.strip()[m.end():]
+            rest = re.sub(r"^\s*Guidelines?\b", "", rest.strip()[m.end():])
         rest = rest.strip()
         sections: list[str] = []
         pages: list[int] = []
@@ -193,6 +193,10 @@ _BASED_2013 = re.compile(
 _PART_OF_MTUS = re.compile(r",?\s*which\s+(?:is|are)\s+(?P<neg>not\s+)?part\s+of\s+(?:the\s+)?MTUS[.,;]?\s*(?:and\s+(?:on\s+)?(?:the\s+)?)?", re.I)
 
 
+# "..., and the Official Disability Guidelines (ODG), ..." chains a second source
+_AND_THE = re.compile(r",?\s+and\s+(?:on\s+)?the\s+(?=MTUS\b|Official\s+Disability|ODG\b|ACOEM\b|American\s+College)", re.I)
+
+
 def parse_2013_paragraph(text: str) -> list[Citation]:
     """'The Expert Reviewer based his/her decision on the MTUS ... (2009), Opioids, pages 74-96, which is part of the MTUS.'"""
     m = _BASED_2013.search(text)
@@ -208,7 +212,10 @@ def parse_2013_paragraph(text: str) -> list[Citation]:
     tail = body[pos:].strip(" .")
     if tail:
         pieces.append((tail, None))
+    split = []
     for piece, in_mtus in pieces:
+        split.extend((sub, in_mtus) for sub in _AND_THE.split(piece))
+    for piece, in_mtus in split:
         piece = piece.strip(" .;,")
         piece = re.sub(r"^(?:the\s+)", "", piece, flags=re.I)
         if not piece:

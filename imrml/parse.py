@@ -49,7 +49,7 @@ def clean_lines(text: str) -> list[str]:
     line holding one space where a paragraph ends: drop the former, keep the latter as ''.
     Page breaks and page furniture (page numbers, a repeated case number) are dropped.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u00ad", "")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u00ad", "").replace("\x02", "-")
     raw = text.replace(PAGE_BREAK, "\n").split("\n")
     empty = sum(1 for ln in raw if ln == "")
     doubled = len(raw) > 10 and empty >= 0.4 * len(raw)
@@ -357,11 +357,6 @@ _DETERMINED = re.compile(
     r"has\s+determined\s+the\s+request\s+for\s+(?P<item>.+?)\s+(?:is|are)\s+(?P<verdict>(?:not\s+)?medically\s+"
     r"necessary(?:\s+and\s+appropriate)?)\s*\.", re.I | re.S)
 _ITEM_2013 = re.compile(r"^\s*(?P<n>\d{1,2})\s*[.)]\s+(?P<rest>.*)$")
-_CLAIMS_2013 = re.compile(r"^\s*Section\s+of\s+the\s+Medical\s+Treatment\s+Utilization\s+Schedule\s+\(MTUS\)\s+used"
-                          r"\s+by\s+the\s+Claims\s+Administrator\s*:?", re.I)
-_REVIEWER_2013 = re.compile(r"^\s*Section\s+of\s+the\s+Medical\s+Treatment\s+Utilization\s+Schedule\s+\(MTUS\)\s+used"
-                            r"\s+by\s+the\s+Expert\s+Reviewer\s*:?", re.I)
-_RATIONALE_2013 = re.compile(r"^\s*Rationale\s+for\s+the\s+Decision\s*:?", re.I)
 _SUMMARY_2013 = re.compile(r"^\s*Expert\s+Reviewer\s+Case\s+Summary\s*:?", re.I)
 _QUALIFICATIONS_2013 = re.compile(r"^\s*Medical\s+Qualifications\s+of\s+the\s+Expert\s+Reviewer\s*:?", re.I)
 
@@ -375,42 +370,40 @@ def decision_2013(verdict: str) -> str:
     return " ".join(verdict.split())
 
 
+_SECTION_2013 = r"Section\s+of\s+the\s+Medical\s+Treatment\s+Utilization\s+Schedule\s+\(MTUS\)\s+used\s+by\s+the\s+"
+_DETAIL_2013 = re.compile(
+    r"(?:^|(?<=\s))(?P<n>\d{1,2})\s*[.)]\s+(?P<item>[^\n]+?)\s+(?:is|are)\s+(?P<verdict>(?:not\s+)?medically\s+necessary"
+    r"(?:\s+and\s+appropriate)?)\s*\.?\s+(?=" + _SECTION_2013 + r"Claims)", re.I)
+_CLAIMS_LABEL_2013 = re.compile(_SECTION_2013 + r"Claims\s+Administrator\s*:?\s*", re.I)
+_REVIEWER_LABEL_2013 = re.compile(_SECTION_2013 + r"Expert\s+Reviewer\s*:?\s*", re.I)
+_RATIONALE_LABEL_2013 = re.compile(r"Rationale\s+for\s+the\s+Decision\s*:?\s*", re.I)
+
+
 def parse_2013_items(lines: list[str]) -> list[_Block]:
-    """Items of a 2013 letter: the determination list, joined by number to the per-item sections."""
+    """Items of a 2013 letter: the determination list, joined by number to the per-item sections.
+
+    Labels such as "Section of the Medical Treatment Utilization Schedule (MTUS) used by the
+    Claims Administrator:" wrap and share lines with their text, so the sections are found in
+    the joined text rather than line by line.
+    """
     flat = join_lines(lines)
     determined = [(m.group("item"), decision_2013(m.group("verdict"))) for m in _DETERMINED.finditer(flat)]
-    claims_at = [i for i, ln in enumerate(lines) if _CLAIMS_2013.match(ln)]
+    heads = list(_DETAIL_2013.finditer(flat))
     details: list[_Block] = []
-    for k, c in enumerate(claims_at):
-        h = c - 1
-        while h >= 0 and not lines[h].strip():
-            h -= 1
-        s = h
-        while s > 0 and not _ITEM_2013.match(lines[s]) and lines[s - 1].strip():
-            s -= 1
-        header = join_lines(lines[s: h + 1])
-        hm = re.match(r"^\s*\d{1,2}\s*[.)]\s+(?P<item>.+?)\s+(?:is|are)\s+(?P<verdict>(?:not\s+)?medically\s+necessary"
-                      r"(?:\s+and\s+appropriate)?)\s*\.?$", header, re.I | re.S)
-        block = _Block(hm.group("item") if hm else header, None, decision_2013(hm.group("verdict")) if hm else None)
-        end = claims_at[k + 1] if k + 1 < len(claims_at) else len(lines)
-        if k + 1 < len(claims_at):  # the next item's numbered heading belongs to the next block
-            nh = end - 1
-            while nh > c and not lines[nh].strip():
-                nh -= 1
-            while nh > c and not _ITEM_2013.match(lines[nh]):
-                nh -= 1
-            end = nh if nh > c else end
-        section = lines[c:end]
-        r_at = next((i for i, ln in enumerate(section) if _REVIEWER_2013.match(ln)), None)
-        d_at = next((i for i, ln in enumerate(section) if _RATIONALE_2013.match(ln)), None)
-        g_end = r_at if r_at is not None else (d_at if d_at is not None else len(section))
-        block.claims_text = _strip_label(join_lines(section[:g_end]), _CLAIMS_2013)
-        if r_at is not None:
-            block.reviewer_text = _strip_label(join_lines(section[r_at: d_at if d_at and d_at > r_at else None]),
-                                               _REVIEWER_2013)
-        if d_at is not None:
-            block.rationale = _strip_label(join_paragraphs(section[d_at:]), _RATIONALE_2013)
-        details.append(block)
+    for k, h in enumerate(heads):
+        body = flat[h.end(): heads[k + 1].start() if k + 1 < len(heads) else len(flat)]
+        claims = _CLAIMS_LABEL_2013.search(body)
+        reviewer = _REVIEWER_LABEL_2013.search(body)
+        rationale = _RATIONALE_LABEL_2013.search(body)
+        cuts = sorted(m.start() for m in (claims, reviewer, rationale) if m) + [len(body)]
+
+        def text_after(m: re.Match | None) -> str:
+            if m is None:
+                return ""
+            return body[m.end(): next(c for c in cuts if c > m.start())].strip()
+
+        details.append(_Block(" ".join(h.group("item").split()), None, decision_2013(h.group("verdict")),
+                              text_after(claims), text_after(reviewer), text_after(rationale)))
     if not determined:
         return details
     blocks = []
@@ -420,12 +413,20 @@ def parse_2013_items(lines: list[str]) -> list[_Block]:
     return blocks
 
 
+def first_2013_item_line(lines: list[str]) -> int | None:
+    """Index of the line where the first per-item section ("1. X is not medically necessary...") starts."""
+    for i, ln in enumerate(lines):
+        if _ITEM_2013.match(ln) and _CLAIMS_LABEL_2013.search(join_lines(lines[i: i + 6])):
+            return i
+    return None
+
+
 # --------------------------------------------------------------------------- letters
 
 
 def detect_template(lines: list[str]) -> str:
     head = "\n".join(lines[:400])
-    if re.search(r"has\s+determined\s+the\s+request\s+for", head, re.I) or any(_CLAIMS_2013.match(ln) for ln in lines):
+    if re.search(r"has\s+determined\s+the\s+request\s+for", head, re.I) or _CLAIMS_LABEL_2013.search(" ".join(lines)):
         return TEMPLATE_2013
     if not any(_CLAIMS_G.match(ln) for ln in lines) and not any(_HOW.match(ln) for ln in lines):
         raise LetterError("not an IMR final determination letter (none of its headings or item blocks found)")
@@ -462,18 +463,12 @@ def parse_text(text: str, source_file: str = "<text>") -> Letter:
     stem = Path(source_file).stem if source_file not in ("", "<text>") else None
 
     if template == TEMPLATE_2013:
-        first_item = _index(lines, _CLAIMS_2013)
         header_end = _index(lines, _QUALIFICATIONS_2013) or _index(lines, _SUMMARY_2013) or 40
         header = parse_header("\n".join(lines[:header_end]))
         q = _index(lines, _QUALIFICATIONS_2013)
         s2013 = _index(lines, _SUMMARY_2013)
         reviewer_text = "\n".join(lines[q: s2013]) if q is not None else "\n".join(lines)
-        summary_end = None
-        if first_item is not None:
-            summary_end = first_item - 1
-            while summary_end > 0 and not _ITEM_2013.match(lines[summary_end]):
-                summary_end -= 1
-        summary = _case_summary(lines, _SUMMARY_2013, summary_end)
+        summary = _case_summary(lines, _SUMMARY_2013, first_2013_item_line(lines))
         blocks = parse_2013_items(lines)
     else:
         how = _index(lines, _HOW)
