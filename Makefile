@@ -14,7 +14,7 @@ INPUT      ?= data/letters
 OUTPUT     ?= data/scored/scored.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test bench bench-parse parse clean
+.PHONY: help setup test bench bench-parse parse clean synth bench-synth
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,7 +36,16 @@ parse: $(STAMP) ## parse letters: make parse INPUT=data/letters OUTPUT=data/pars
 bench-parse: $(STAMP) ## benchmark: letters/s parsing text and PDF vs bare PDF text extraction
 	$(BIN)/python benchmarks/bench_parse.py
 
-bench: bench-parse ## run every benchmark; results in bench-results/
+N      ?= 1000
+SEED   ?= 0
+FORMAT ?= txt
+synth: $(STAMP) ## generate letters and truth: make synth N=1000 SEED=0 [FORMAT=pdf] -> data/generated/
+	$(IMRML) synth -n $(N) --seed $(SEED) --format $(FORMAT) -o data/generated
+
+bench-synth: $(STAMP) ## benchmark: generate 10,000 letters, letters/s (target < 60 s)
+	$(BIN)/python benchmarks/bench_synth.py
+
+bench: bench-parse bench-synth ## run every benchmark; results in bench-results/
 
 clean: ## remove the environment and generated data (keeps data/letters)
 	rm -rf $(VENV) data/generated data/parsed data/scored data/demo bench-results
