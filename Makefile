@@ -14,7 +14,7 @@ INPUT      ?= data/letters
 OUTPUT     ?= data/scored/scored.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test bench bench-parse parse clean synth bench-synth
+.PHONY: help setup test bench bench-parse parse clean train train-all ui promote bench-train synth bench-synth
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,7 +45,22 @@ synth: $(STAMP) ## generate letters and truth: make synth N=1000 SEED=0 [FORMAT=
 bench-synth: $(STAMP) ## benchmark: generate 10,000 letters, letters/s (target < 60 s)
 	$(BIN)/python benchmarks/bench_synth.py
 
-bench: bench-parse bench-synth ## run every benchmark; results in bench-results/
+train: $(STAMP) ## train an experiment, tracked in MLflow: make train EXPERIMENT=experiments/<name>.toml [DATA=items|letters]
+	$(IMRML) train $(EXPERIMENT) $(if $(DATA),--data $(DATA))
+
+train-all: $(STAMP) ## train every experiment in experiments/ [DATA=items|letters]
+	@set -e; for f in experiments/*.toml; do echo "== $$f"; $(IMRML) train $$f $(if $(DATA),--data $(DATA)); done
+
+ui: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over the project's mlflow.db
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1
+
+promote: $(STAMP) ## move the champion alias to MODEL's latest version if it is better: make promote MODEL=outcome_case
+	$(IMRML) promote $(MODEL)
+
+bench-train: $(STAMP) ## benchmark: train the default linear model on 100,000 generated items (target < 2 min)
+	$(BIN)/python benchmarks/bench_train.py
+
+bench: bench-parse bench-train bench-synth ## run every benchmark; results in bench-results/
 
 clean: ## remove the environment and generated data (keeps data/letters)
 	rm -rf $(VENV) data/generated data/parsed data/scored data/demo bench-results
