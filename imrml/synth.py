@@ -1256,7 +1256,10 @@ PDF_EPOCH = _dt.datetime(2016, 1, 1, tzinfo=_dt.timezone.utc)
 
 def letter_pdf(letter: GeneratedLetter) -> bytes:
     """The letter as a PDF with a text layer (fpdf2, core Helvetica font), byte-identical for the same letter."""
-    from fpdf import FPDF
+    try:
+        from fpdf import FPDF
+    except ImportError:
+        raise ValueError("PDF letters need fpdf2: pip install 'imrml[pdf]' (or use --format txt)") from None
 
     pdf = FPDF(unit="pt", format="letter")
     pdf.set_creation_date(PDF_EPOCH)
