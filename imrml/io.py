@@ -164,3 +164,95 @@ def find_inputs(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...] = 
         else:
             found.append(p)
     return found
+
+
+class TableWriter:
+    """Write dict rows in chunks to JSONL, CSV or Parquet (by suffix), atomically.
+
+    Memory stays flat: each chunk is written and dropped. The file appears under
+    its name only when :meth:`close` succeeds; on error nothing is left behind.
+    The first chunk fixes the columns (CSV header, Parquet schema).
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.suffix = self.path.suffix.lower()
+        self._ctx = atomic_path(self.path)
+        self._tmp = self._ctx.__enter__()
+        self._fh = None
+        self._writer = None
+        self._columns: list[str] | None = None
+        self.rows = 0
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self._columns is None:
+            self._columns = list(rows[0])
+        if self.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pylist(rows)
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self._tmp, table.schema)
+            self._writer.write_table(table.cast(self._writer.schema))
+        elif self.suffix == ".csv":
+            if self._fh is None:
+                self._fh = open(self._tmp, "w", encoding="utf-8", newline="")
+                self._writer = csv.DictWriter(self._fh, fieldnames=self._columns, extrasaction="ignore")
+                self._writer.writeheader()
+            self._writer.writerows({k: _csv_cell(v) for k, v in row.items()} for row in rows)
+        else:
+            if self._fh is None:
+                self._fh = open(self._tmp, "w", encoding="utf-8")
+            for row in rows:
+                self._fh.write(json.dumps(row, ensure_ascii=False, default=_json_default))
+                self._fh.write("\n")
+        self.rows += len(rows)
+
+    def close(self) -> None:
+        if self.suffix == ".parquet" and self._writer is not None:
+            self._writer.close()
+        if self._fh is not None:
+            self._fh.close()
+        if self.rows == 0 and not self._tmp.stat().st_size and self.suffix == ".parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.table({}), self._tmp)
+        self._ctx.__exit__(None, None, None)
+
+    def abort(self, exc: BaseException) -> None:
+        if self._writer is not None and self.suffix == ".parquet":
+            with contextlib.suppress(Exception):
+                self._writer.close()
+        if self._fh is not None:
+            self._fh.close()
+        with contextlib.suppress(BaseException):
+            self._ctx.__exit__(type(exc), exc, exc.__traceback__)
+
+    def __enter__(self) -> "TableWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self.abort(exc)
+
+
+def count_rows(path: str | os.PathLike) -> int | None:
+    """Rows in a table file, cheaply (for progress ETA); None if unknown."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        with open(path, "rb") as fh:
+            n = sum(1 for line in fh if line.strip())
+        return n - 1 if suffix == ".csv" else n
+    except OSError:
+        return None

@@ -1,0 +1,333 @@
+"""Batch-score letters or parsed items with a registered MLflow model.
+
+    imrml score --model models:/outcome_case@champion INPUT... -o scored.csv
+
+INPUT is letters (.pdf/.txt files or folders, parsed on the way) or item tables
+(.jsonl, .parquet, .csv with the record's columns). Input streams through in
+chunks, so memory stays flat however large it is; every input item ends either
+in the output or in the rejects report (scored + rejected = input).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .io import LETTER_SUFFIXES, TABLE_SUFFIXES, Reject, TableWriter, count_rows, find_inputs, iter_table, write_jsonl
+from .schema import OVERTURNED, RECORD_FIELDS, UPHELD, ItemRecord
+
+ID_COLUMNS = ("case_id", "source_file", "item_index", "item")
+TOP_K = 3
+# The model's signature marks every column optional (a case before review has no rationale,
+# and age, sex or dates may be unknown), but a table without the text a model reads would
+# score as empty text: these columns must be present when the model reads them.
+ESSENTIAL_COLUMNS = ("item", "case_summary", "claims_guideline_text", "rationale")
+LABEL_COLUMNS = ("claims_guideline_family", "claims_guideline_topic")
+
+
+class SchemaMismatch(ValueError):
+    """The data lacks columns the model's input schema requires."""
+
+
+# ---------------------------------------------------------------- the model
+
+
+@dataclass
+class LoadedModel:
+    uri: str
+    pyfunc: Any
+    name: str | None
+    version: str | None
+    run_id: str | None
+    target: str | None
+    required_columns: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)  # in the order of the p_ columns
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = self.pyfunc.predict(frame)
+        return out if isinstance(out, pd.DataFrame) else pd.DataFrame({"prediction": np.asarray(out)})
+
+    @property
+    def sklearn_pipeline(self):
+        """The fitted scikit-learn pipeline inside the pyfunc, for --explain (None if not reachable)."""
+        try:
+            python_model = self.pyfunc.unwrap_python_model()
+        except Exception:
+            return None
+        return getattr(python_model, "pipeline", None) or getattr(python_model, "pipeline_", None)
+
+
+def load_model(uri: str) -> LoadedModel:
+    """Load a pyfunc model and what the output should say about it (name, version, run id)."""
+    import mlflow
+    import mlflow.pyfunc
+
+    from .tracking import configure_tracking, quiet_mlflow
+
+    quiet_mlflow()
+    configure_tracking()
+    try:
+        model = mlflow.pyfunc.load_model(uri)
+    except Exception as e:  # MLflow raises several types for a missing model/alias
+        raise ValueError(f"cannot load model {uri!r}: {str(e).splitlines()[0]}") from None
+    meta = model.metadata
+    name = version = None
+    if uri.startswith("models:/"):
+        ref = uri[len("models:/"):]
+        client = mlflow.MlflowClient()
+        if "@" in ref:
+            name, alias = ref.split("@", 1)
+            version = client.get_model_version_by_alias(name, alias).version
+        else:
+            name, _, version = ref.partition("/")
+            if not version.isdigit():
+                versions = client.search_model_versions(f"name='{name}'")
+                version = str(max(int(v.version) for v in versions)) if versions else None
+    required: list[str] = []
+    sig = meta.get_input_schema()
+    if sig is not None and sig.has_input_names():
+        required = [c.name for c in sig.inputs if c.name in ESSENTIAL_COLUMNS]
+    try:  # imrml's pyfunc wrapper knows its target and its classes (p_ column names are sanitized)
+        wrapper = model.unwrap_python_model()
+        target, classes = getattr(wrapper, "target", None), list(getattr(wrapper, "classes", []))
+    except Exception:
+        target, classes = None, []
+    return LoadedModel(uri, model, name, str(version) if version else None, meta.run_id, target, required, classes)
+
+
+# ---------------------------------------------------------------- input
+
+
+def _record_rows(paths: list[Path], rejects: list[Reject]) -> Iterator[dict[str, Any]]:
+    """Yield item dicts from letters and tables; unreadable files and bad rows go to ``rejects``."""
+    from .parse import iter_parsed
+
+    letters = [p for p in paths if p.suffix.lower() not in TABLE_SUFFIXES]
+    tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
+    for out in iter_parsed(letters):
+        if isinstance(out, Reject):
+            rejects.append(out)
+        else:
+            for rec in out.items:
+                yield rec.to_dict()
+    for table in tables:
+        try:
+            for row_no, row in enumerate(iter_table(table), 1):
+                if not isinstance(row, dict):
+                    rejects.append(Reject(str(table), "row is not a record (object)", row_no))
+                    continue
+                problem = _row_problem(row)
+                if problem:
+                    rejects.append(Reject(str(table), problem, row_no))
+                    continue
+                row.setdefault("source_file", str(table))
+                yield row
+        except (ValueError, OSError) as e:
+            rejects.append(Reject(str(table), f"cannot read table: {e}"))
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    if not str(row.get("case_id") or "").strip():
+        return "missing case_id"
+    if not str(row.get("item") or "").strip():
+        return "missing item"
+    try:
+        ItemRecord.from_dict({"source_file": "", "template": "", **row})
+    except (TypeError, ValueError, KeyError) as e:
+        return f"malformed record: {e}"
+    return None
+
+
+def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def check_schema(model: LoadedModel, columns: list[str]) -> None:
+    missing = [c for c in model.required_columns if c not in columns]
+    if missing:
+        raise SchemaMismatch(f"the data lacks columns the model {model.uri} needs: {', '.join(missing)}")
+
+
+def _with_labels(row: dict[str, Any]) -> dict[str, Any]:
+    """Fill the claims-administrator labels from the citations when the row lacks them (unlabelled items)."""
+    if all(row.get(c) is not None for c in LABEL_COLUMNS) or not row.get("claims_guideline"):
+        return row
+    from .labels import label_item
+
+    rec = label_item(ItemRecord.from_dict({"source_file": "", "template": "", **row}))
+    return {**row, **{c: getattr(rec, c) for c in LABEL_COLUMNS}}
+
+
+def _frame(chunk: list[dict[str, Any]]) -> pd.DataFrame:
+    """The chunk as the flat frame the model's signature describes (lists joined, age as float)."""
+    from .features import records_to_frame
+
+    frame = pd.DataFrame.from_records([_with_labels(r) for r in chunk])
+    for col in RECORD_FIELDS:  # a pre-review case has no decision, rationale, reviewer guideline
+        if col not in frame.columns:
+            frame[col] = None
+    return records_to_frame(frame)
+
+
+# ---------------------------------------------------------------- output rows
+
+
+def _stated(row: dict[str, Any], target: str | None) -> str | None:
+    if target in (None, "outcome"):
+        d = row.get("decision")
+        return d if d in (UPHELD, OVERTURNED) else None
+    return row.get(target)
+
+
+def scored_rows(chunk: list[dict[str, Any]], pred: pd.DataFrame, model: LoadedModel,
+                explanations: list[str] | None = None) -> list[dict[str, Any]]:
+    prob_cols = [c for c in pred.columns if c.startswith("p_")]
+    out = []
+    probs = pred[prob_cols].to_numpy(dtype=float) if prob_cols else None
+    for i, row in enumerate(chunk):
+        rec: dict[str, Any] = {k: row.get(k) for k in ID_COLUMNS}
+        rec["prediction"] = pred["prediction"].iloc[i]
+        for j, c in enumerate(prob_cols):
+            rec[c] = round(float(probs[i, j]), 6)
+        if probs is not None and model.target not in (None, "outcome"):
+            for rank, j in enumerate(np.argsort(-probs[i])[:TOP_K], 1):
+                rec[f"top{rank}_label"] = model.classes[j] if len(model.classes) == len(prob_cols) else prob_cols[j][2:]
+                rec[f"top{rank}_p"] = round(float(probs[i, j]), 6)
+        stated = _stated(row, model.target)
+        rec["stated_decision" if model.target in (None, "outcome") else "stated_label"] = stated
+        rec["disagrees"] = None if stated is None else bool(str(stated).lower() != str(rec["prediction"]).lower())
+        rec["model_name"], rec["model_version"], rec["run_id"] = model.name, model.version, model.run_id
+        if explanations is not None:
+            rec["explanation"] = explanations[i]
+        out.append(rec)
+    return out
+
+
+def explain(model: LoadedModel, frame: pd.DataFrame, predictions: pd.Series, k: int = 5) -> list[str]:
+    """The k features that pushed each prediction most (linear models: value x coefficient)."""
+    pipe = model.sklearn_pipeline
+    if pipe is None or not hasattr(pipe, "steps"):
+        return [""] * len(frame)
+    from .models import feature_names
+
+    names = feature_names(pipe)
+    clf = pipe.steps[-1][1]
+    coef = getattr(clf, "coef_", None)
+    if coef is None or names is None:
+        return [""] * len(frame)
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(pipe[:-1].transform(frame))
+    classes = list(getattr(clf, "classes_", []))
+    if coef.shape[0] == 1:  # binary: coef points to classes[1]; flip it for rows predicted as classes[0]
+        sign = np.where(np.asarray(predictions) == classes[1], 1.0, -1.0)
+        contrib = sp.csr_matrix(X.multiply(coef[0]).multiply(sign[:, None]))
+    else:
+        rows = coef[[classes.index(p) for p in predictions]]
+        contrib = sp.csr_matrix(X.multiply(rows))
+    out = []
+    for i in range(contrib.shape[0]):
+        lo, hi = contrib.indptr[i], contrib.indptr[i + 1]
+        idx, val = contrib.indices[lo:hi], contrib.data[lo:hi]
+        top = np.argsort(-val)[:k]
+        out.append("; ".join(f"{names[idx[j]]} ({val[j]:+.2f})" for j in top if val[j] > 0))
+    return out
+
+
+# ---------------------------------------------------------------- the job
+
+
+@dataclass
+class ScoreResult:
+    n_scored: int
+    rejects: list[Reject]
+    seconds: float
+
+    @property
+    def n_rejected_items(self) -> int:
+        return sum(1 for r in self.rejects)
+
+    def summary(self) -> str:
+        rate = self.n_scored / self.seconds if self.seconds else 0.0
+        return (f"scored {self.n_scored} items, rejected {len(self.rejects)} inputs "
+                f"(scored + rejected = {self.n_scored + len(self.rejects)} = input) in {self.seconds:.1f} s "
+                f"({rate:,.0f} items/s)")
+
+
+def _progress(total: int | None):
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="item", desc="score", file=sys.stderr, smoothing=0.1)
+
+
+def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path, *, explain_top: bool = False,
+          chunk_size: int = 20_000) -> ScoreResult:
+    """Score every item of ``inputs`` into ``output``; return counts and rejects."""
+    t0 = time.perf_counter()
+    if isinstance(model, str):
+        model = load_model(model)
+    paths = find_inputs(inputs, suffixes=LETTER_SUFFIXES + TABLE_SUFFIXES)
+    total = None
+    if all(p.suffix.lower() in TABLE_SUFFIXES for p in paths):
+        counts = [count_rows(p) for p in paths]
+        total = sum(counts) if None not in counts else None
+    rejects: list[Reject] = []
+    bar = _progress(total)
+    n = 0
+    try:
+        with TableWriter(output) as writer:
+            for chunk in _chunks(_record_rows(paths, rejects), chunk_size):
+                frame = _frame(chunk)
+                if n == 0:
+                    check_schema(model, list(chunk[0]))
+                pred = model.predict(frame)
+                notes = explain(model, frame, pred["prediction"]) if explain_top else None
+                writer.write(scored_rows(chunk, pred, model, notes))
+                n += len(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+    finally:
+        if bar is not None:
+            bar.close()
+    return ScoreResult(n, rejects, time.perf_counter() - t0)
+
+
+def default_rejects_path(output: str | Path) -> Path:
+    output = Path(output)
+    return output.with_name(output.name.split(".")[0] + ".rejects.jsonl")
+
+
+def score_command(model_uri: str, inputs: list[str], output: str, *, rejects: str | None = None,
+                  explain: bool = False, chunk_size: int = 20_000, allow_rejects: bool = False) -> int:
+    """`imrml score`: write scored items and the rejects report; non-zero exit if anything was rejected."""
+    missing = [p for p in inputs if not Path(p).exists()]
+    if missing:
+        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+    if Path(output).suffix.lower() not in TABLE_SUFFIXES:
+        raise ValueError(f"output {output}: use a .csv, .parquet or .jsonl name")
+    result = score(model_uri, inputs, output, explain_top=explain, chunk_size=chunk_size)
+    rejects_path = Path(rejects) if rejects else default_rejects_path(output)
+    write_jsonl((r.to_dict() for r in result.rejects), rejects_path)
+    for r in result.rejects[:20]:
+        where = f" row {r.row}" if r.row is not None else ""
+        print(f"rejected: {r.source}{where}: {r.reason}", file=sys.stderr)
+    if len(result.rejects) > 20:
+        print(f"... and {len(result.rejects) - 20} more in {rejects_path}", file=sys.stderr)
+    print(f"{result.summary()}; scored -> {output}; rejects -> {rejects_path}")
+    return 1 if result.rejects and not allow_rejects else 0

@@ -1,0 +1,147 @@
+"""Batch scoring with a registered model: letters, parsed items, pre-review cases; nothing lost."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from imrml.experiment import parse_experiment
+from imrml.io import iter_table, write_jsonl
+from imrml.score import SchemaMismatch, load_model, score
+from imrml.synth import write_corpus
+from imrml.train import train_experiment
+
+from .conftest import FIXTURES
+
+PRE_REVIEW = ("decision", "rationale", "reviewer_guideline", "reviewer_guideline_text", "decision_date",
+              "guideline_family", "guideline_topic")
+
+
+def _experiment(target: str, view: str) -> dict:
+    return {
+        "experiment": {"name": f"t_{target}_{view}", "view": view, "target": target},
+        "features": {"word_ngrams": [1, 1], "char_ngrams": False, "max_features": 2000},
+        "model": {"kind": "logreg"},
+        "split": {"kind": "group_kfold", "n_splits": 2, "seed": 0},
+        "registry": {"name": f"{target}_{view}"},
+    }
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A project folder with its own MLflow store, a small generated corpus and two registered models."""
+    home = tmp_path_factory.mktemp("project")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("IMRML_HOME", str(home))
+    mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+    mp.chdir(home)
+    write_corpus(home / "corpus", n=120, seed=7)
+    truth = home / "corpus" / "truth.jsonl"
+    for target, view in (("outcome", "case"), ("guideline_family", "rationale")):
+        train_experiment(parse_experiment(_experiment(target, view)), data=str(truth))
+    yield home, truth
+    mp.undo()
+
+
+def _rows(path):
+    return list(iter_table(path))
+
+
+def test_scores_letters_and_tables_with_every_input_accounted_for(project, tmp_path):
+    home, truth = project
+    n_truth = len(_rows(truth))
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a letter at all\n")
+    out = tmp_path / "scored.csv"
+    result = score("models:/outcome_case/1", [truth, FIXTURES, bad], out)
+    rows = pd.read_csv(out)
+    assert result.n_scored == len(rows) == n_truth + 8  # 8 items in the three fixture letters
+    assert [r.source for r in result.rejects] == [str(bad)]
+    assert {"case_id", "item_index", "prediction", "p_overturned", "p_upheld", "model_name", "model_version",
+            "run_id", "stated_decision", "disagrees"} <= set(rows.columns)
+    assert ((rows.p_overturned + rows.p_upheld - 1).abs() < 1e-6).all()
+    assert set(rows.prediction) <= {"Upheld", "Overturned"}
+    assert (rows.model_name == "outcome_case").all() and (rows.model_version == 1).all()
+    # the flag says where the model and the letter's stated decision point different ways
+    assert (rows.disagrees == (rows.prediction != rows.stated_decision)).all()
+
+
+def test_pre_review_cases_score_with_the_case_view_model(project, tmp_path):
+    home, truth = project
+    cases = [{k: v for k, v in r.items() if k not in PRE_REVIEW} for r in _rows(truth)[:50]]
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(cases, path)
+    out = tmp_path / "scored.parquet"
+    result = score("models:/outcome_case/1", [path], out)
+    frame = pd.read_parquet(out)
+    assert result.n_scored == 50 and not result.rejects
+    assert frame.stated_decision.isna().all() and frame.disagrees.isna().all()
+    # the same cases with their post-decision fields present score identically (case view reads none of them)
+    full = tmp_path / "full.jsonl"
+    write_jsonl(_rows(truth)[:50], full)
+    score("models:/outcome_case/1", [full], tmp_path / "full.parquet")
+    assert pd.read_parquet(tmp_path / "full.parquet").p_overturned.tolist() == frame.p_overturned.tolist()
+
+
+def test_guideline_model_gives_top3_and_explanations(project, tmp_path):
+    home, truth = project
+    out = tmp_path / "scored.jsonl"
+    score("models:/guideline_family_rationale/1", [truth], out, explain_top=True)
+    rows = _rows(out)
+    assert all(r["top1_label"] == r["prediction"] for r in rows)
+    assert all(r["top1_p"] >= r["top2_p"] >= r["top3_p"] for r in rows if "top3_p" in r)
+    assert sum(bool(r["explanation"]) for r in rows) > 0.9 * len(rows)
+
+
+def test_bad_rows_go_to_rejects_and_schema_mismatch_fails_at_once(project, tmp_path):
+    home, truth = project
+    rows = _rows(truth)[:10]
+    rows[3] = {**rows[3], "item": ""}
+    rows[5] = {**rows[5], "case_id": None}
+    path = tmp_path / "items.jsonl"
+    write_jsonl(rows, path)
+    result = score("models:/outcome_case/1", [path], tmp_path / "s.csv")
+    assert result.n_scored == 8 and sorted(r.row for r in result.rejects) == [4, 6]
+    thin = tmp_path / "thin.jsonl"
+    write_jsonl([{"case_id": r["case_id"], "item": r["item"]} for r in rows], thin)
+    with pytest.raises(SchemaMismatch, match="case_summary, claims_guideline_text"):
+        score("models:/outcome_case/1", [thin], tmp_path / "t.csv")
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_cli_summary_and_exit_status(project, tmp_path):
+    home, truth = project
+    from imrml.cli import main
+
+    out = tmp_path / "scored.csv"
+    assert main(["score", "--model", "models:/outcome_case/1", str(truth), "-o", str(out)]) == 0
+    assert main(["score", "--model", "models:/no_such_model/1", str(truth), "-o", str(out)]) == 2
+
+
+def test_mlflow_models_predict_matches_imrml_score(project, tmp_path):
+    home, truth = project
+    model = load_model("models:/outcome_case/1")
+    rows = _rows(truth)[:20]
+    from imrml.score import _frame
+
+    frame = _frame(rows)
+    cols = [c.name for c in model.pyfunc.metadata.get_input_schema().inputs]
+    inp = tmp_path / "input.json"
+    inp.write_text(json.dumps({"dataframe_split": json.loads(frame[cols].to_json(orient="split", index=False))}))
+    out = tmp_path / "pred.json"
+    proc = subprocess.run([sys.executable, "-m", "mlflow", "models", "predict", "-m", "models:/outcome_case/1",
+                           "-i", str(inp), "-o", str(out), "-t", "json", "--env-manager", "local"],
+                          capture_output=True, text=True, cwd=home)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    served = pd.DataFrame(json.loads(out.read_text())["predictions"])
+    score(model, [_write(tmp_path / "rows.jsonl", rows)], tmp_path / "ours.csv")
+    ours = pd.read_csv(tmp_path / "ours.csv")
+    assert served.prediction.tolist() == ours.prediction.tolist()
+    assert (served.p_overturned - ours.p_overturned).abs().max() < 1e-5
+
+
+def _write(path, rows):
+    write_jsonl(rows, path)
+    return path
