@@ -14,7 +14,7 @@ INPUT      ?= data/letters
 OUTPUT     ?= data/scored/scored.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test bench bench-parse parse clean train train-all ui promote bench-train synth bench-synth
+.PHONY: help setup test score demo bench bench-parse parse clean train train-all ui promote bench-train synth bench-synth
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,6 +61,12 @@ bench-train: $(STAMP) ## benchmark: train the default linear model on 100,000 ge
 	$(BIN)/python benchmarks/bench_train.py
 
 bench: bench-parse bench-train bench-synth ## run every benchmark; results in bench-results/
+
+score: $(STAMP) ## score letters or items: make score MODEL=models:/outcome_case@champion INPUT=data/letters [OUTPUT=data/scored/scored.csv]
+	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(INPUT) -o $(OUTPUT)
+
+demo: $(STAMP) ## set up, then generate, parse, train both views, promote, score a held-back slice, summarize
+	$(IMRML) demo
 
 clean: ## remove the environment and generated data (keeps data/letters)
 	rm -rf $(VENV) data/generated data/parsed data/scored data/demo bench-results

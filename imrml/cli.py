@@ -55,6 +55,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .demo import DemoConfig, run_demo
+
+    return run_demo(DemoConfig(letters=args.letters, seed=args.seed, out=Path(args.output)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="imrml",
@@ -137,6 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--chunk-size", type=int, default=20_000, help="items per chunk (default 20000)")
     sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some inputs were rejected")
     sp.set_defaults(func=_cmd_score)
+
+    sp = sub.add_parser(
+        "demo",
+        help="run the whole pipeline end to end on a generated corpus",
+        description="Generate letters, parse and label them, hold back a slice, train the outcome and guideline "
+        "models for both views, promote champions, score the held-back slice and print a summary. Running it "
+        "again reuses the corpus and any model that already has a champion.",
+    )
+    sp.add_argument("--letters", type=int, default=500, help="letters to generate (default 500)")
+    sp.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
+    sp.add_argument("-o", "--output", default="data/demo", help="demo folder (default data/demo)")
+    sp.set_defaults(func=_cmd_demo)
     return p
 
 
