@@ -68,6 +68,10 @@ bench: bench-parse bench-score bench-train bench-synth ## run every benchmark; r
 score: $(STAMP) ## score letters or items: make score MODEL=models:/outcome_case@champion INPUT=data/letters [OUTPUT=data/scored/scored.csv]
 	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(INPUT) -o $(OUTPUT)
 
+spark-test: $(STAMP) ## optional: score on local Spark via mlflow spark_udf (installs pyspark; needs Java 17+)
+	@$(BIN)/python -c "import pyspark" 2>/dev/null || $(BIN)/pip install --quiet 'pyspark>=4'
+	$(BIN)/python -m pytest -q tests/test_spark.py
+
 demo: $(STAMP) ## set up, then generate, parse, train both views, promote, score a held-back slice, summarize
 	$(IMRML) demo
 
