@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, is_dataclass
+from dataclasses import is_dataclass
 from datetime import date
 from typing import Any
 
@@ -112,9 +112,8 @@ def records_to_frame(records: Iterable[Any] | pd.DataFrame) -> pd.DataFrame:
     else:
         rows = []
         for r in records:
-            if is_dataclass(r):
-                r = asdict(r)
-            rows.append(dict(r))
+            # a shallow copy: asdict() deep-copies every citation and is slow on 100,000 items
+            rows.append(dict(r.__dict__) if is_dataclass(r) else dict(r))
         df = pd.DataFrame(rows)
     for col in CITATION_FIELDS:
         if col in df.columns:
@@ -218,7 +217,9 @@ class PrepareColumns(TransformerMixin, BaseEstimator):
 
 # ---------------------------------------------------------------- lexicon of review cues
 
-# Phrases reviewers use when weighing a request. Each cue counts its matches.
+# Phrases reviewers use when weighing a request. Each cue counts its matches in
+# the lower-cased text (so the patterns are lower case and need no IGNORECASE,
+# which makes Python's re several times faster).
 LEXICON: dict[str, str] = {
     "functional_improvement": r"functional (?:improvement|gains?|benefit|restoration)|improve(?:d|ments?) in (?:function|activities)",
     "no_functional_improvement": r"(?:no|without|lack of|absence of|failed to (?:demonstrate|show)|did not (?:demonstrate|show))\s+(?:\w+\s+){0,3}(?:functional improvement|improvement in function|benefit)",
@@ -236,15 +237,41 @@ LEXICON: dict[str, str] = {
     "wean_taper": r"\bwean|\btaper|discontinu",
     "trial": r"\btrial\b",
     "quantity_exceeds": r"exceed(?:s|ed|ing)?|in excess of|more than|beyond",
-    "guideline_mtus": r"\bMTUS\b|\bACOEM\b|chronic pain medical treatment guidelines?",
-    "guideline_odg": r"\bODG\b|official disability guidelines?",
+    "guideline_mtus": r"\bmtus\b|\bacoem\b|chronic pain medical treatment guidelines?",
+    "guideline_odg": r"\bodg\b|official disability guidelines?",
     "surgery_considered": r"surg(?:ery|ical)|operative",
     "psychological": r"depress|anxiety|psycholog|psychiatr",
 }
 
 
+# Substrings one of which every match of a cue contains: a text without any of
+# them skips that cue's regex (a fast C-level "in" test instead of a scan).
+LEXICON_ANCHORS: dict[str, tuple[str, ...]] = {
+    "functional_improvement": ("functional", "improve"),
+    "no_functional_improvement": ("functional improvement", "improvement in function", "benefit"),
+    "long_term_use": ("long", "chronic", " use", "since at least"),
+    "red_flags": ("red", "neurologic", "cauda", "fracture", "tumo", "infection"),
+    "failed_conservative_care": ("fail", "exhausted"),
+    "no_documentation": ("no ", "not ", "lack", "did not", "little-to-no"),
+    "work_status": ("work", "total temporary", "modified duty"),
+    "pain_reduction": ("pain", "analgesi"),
+    "drug_monitoring": ("drug", "aberrant", "agreement", "contract", "cures"),
+    "not_recommended": ("not ",),
+    "recommended": (" is ", " are "),
+    "not_medically_necessary": ("not necessary", "not medically necessary"),
+    "medically_necessary": ("medically necessary",),
+    "wean_taper": ("wean", "taper", "discontinu"),
+    "trial": ("trial",),
+    "quantity_exceeds": ("exceed", "excess", "more than", "beyond"),
+    "guideline_mtus": ("mtus", "acoem", "chronic pain medical"),
+    "guideline_odg": ("odg", "official disability"),
+    "surgery_considered": ("surg", "operative"),
+    "psychological": ("depress", "anxiety", "psych"),
+}
+
+
 class LexiconFeatures(TransformerMixin, BaseEstimator):
-    """log(1 + count) of each review cue of :data:`LEXICON` in a text column."""
+    """log(1 + count) of each review cue of :data:`LEXICON` in a text column (matched lower-cased)."""
 
     def __init__(self, lexicon: dict[str, str] | None = None):
         self.lexicon = lexicon
@@ -252,15 +279,19 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         lex = self.lexicon if self.lexicon is not None else LEXICON
         self.names_ = list(lex)
-        self.patterns_ = [re.compile(p, re.IGNORECASE) for p in lex.values()]
+        self.patterns_ = [re.compile(p) for p in lex.values()]
+        self.anchors_ = [LEXICON_ANCHORS.get(k, ()) if self.lexicon is None else () for k in lex]
         return self
 
     def transform(self, X):
         texts = _as_texts(X)
         out = np.zeros((len(texts), len(self.patterns_)), dtype=np.float32)
         for i, t in enumerate(texts):
-            for j, pat in enumerate(self.patterns_):
-                n = sum(1 for _ in pat.finditer(t))
+            t = t.lower()
+            for j, (pat, anchors) in enumerate(zip(self.patterns_, self.anchors_, strict=True)):
+                if anchors and not any(a in t for a in anchors):
+                    continue
+                n = len(pat.findall(t))
                 if n:
                     out[i, j] = math.log1p(n)
         return sp.csr_matrix(out)

@@ -154,15 +154,16 @@ class ToDense(TransformerMixin, BaseEstimator):
         return np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float32)
 
 
-def make_classifier(kind: str, *, class_weight: str | None = "balanced", C: float = 1.0, max_iter: int = 200,
+def make_classifier(kind: str, *, class_weight: str | None = "balanced", C: float = 1.0, tol: float = 1e-3,
+                    max_iter: int = 200,
                     learning_rate: float = 0.1, max_leaf_nodes: int = 31, seed: int = 0, target: str = "outcome",
                     max_dense_features: int = 2000) -> list[tuple[str, Any]]:
     """The classifier step(s) for ``kind``: one or more (name, estimator) pairs."""
     if kind == "logreg":
-        return [("clf", LogisticRegression(C=C, class_weight=class_weight, max_iter=max(max_iter, 1000),
+        return [("clf", LogisticRegression(C=C, class_weight=class_weight, tol=tol, max_iter=max(max_iter, 1000),
                                            solver="lbfgs", random_state=seed))]
     if kind == "linear_svm_calibrated":
-        svm = LinearSVC(C=C, class_weight=class_weight, max_iter=max(max_iter, 2000), random_state=seed)
+        svm = LinearSVC(C=C, class_weight=class_weight, tol=tol, max_iter=max(max_iter, 2000), random_state=seed)
         return [("clf", CalibratedClassifierCV(svm, method="sigmoid", cv=3))]
     if kind == "hist_gradient_boosting":
         return [

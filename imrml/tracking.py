@@ -4,7 +4,8 @@ Defaults that need nothing: ``sqlite:///<project>/mlflow.db`` with artifacts in
 ``<project>/mlartifacts`` (project = ``IMRML_HOME`` or the current folder).
 A ``MLFLOW_TRACKING_URI`` in the environment (e.g. ``http://mlflow:5000`` for a
 PostgreSQL-backed tracking server) is honoured unchanged, and the server's own
-artifact store is used.
+artifact store is used (a ``sqlite:///`` URI keeps artifacts in ``mlartifacts``
+beside the database file, not in the current folder).
 """
 
 from __future__ import annotations
@@ -56,11 +57,18 @@ def configure_tracking() -> str:
 
 
 def uses_local_store() -> bool:
-    return not os.environ.get("MLFLOW_TRACKING_URI")
+    return artifact_root() is not None
 
 
-def artifact_root() -> Path:
-    return project_home() / "mlartifacts"
+def artifact_root() -> Path | None:
+    """Where new experiments keep artifacts: beside a local sqlite store, else the server's choice (None)."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        return project_home() / "mlartifacts"
+    if uri.startswith("sqlite:///"):
+        db = Path(uri[len("sqlite:///"):])
+        return (db if db.is_absolute() else Path.cwd() / db).resolve().parent / "mlartifacts"
+    return None
 
 
 def ensure_experiment(name: str) -> str:
@@ -73,7 +81,6 @@ def ensure_experiment(name: str) -> str:
         if exp.lifecycle_stage == "deleted":
             client.restore_experiment(exp.experiment_id)
         return exp.experiment_id
-    location = None
-    if uses_local_store():
-        location = (artifact_root() / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)).as_uri()
+    root = artifact_root()
+    location = None if root is None else (root / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)).as_uri()
     return client.create_experiment(name, artifact_location=location)
