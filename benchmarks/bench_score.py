@@ -92,11 +92,11 @@ def bare_predict_proba(uri: str, path: Path, n: int = 10_000) -> float:
     """items/s of the fitted pipeline's predict_proba on items already in memory."""
     import pyarrow.parquet as pq
 
-    from imrml.score import _frame, load_model
+    from imrml.score import model_input_frame, load_model
 
     model = load_model(uri)
     rows = pq.read_table(path).slice(0, n).to_pylist()
-    frame = _frame(rows)
+    frame = model_input_frame(rows)
     pipe = model.sklearn_pipeline
     t0 = time.perf_counter()
     pipe.predict_proba(frame)

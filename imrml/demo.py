@@ -42,7 +42,17 @@ def _has_champion(name: str) -> bool:
         return False
 
 
-def run_demo(cfg: DemoConfig = DemoConfig(), experiments_dir: Path = Path("experiments")) -> int:
+def default_experiments_dir() -> Path:
+    """The project's experiments/: under IMRML_HOME or the current folder, else beside the package (a checkout)."""
+    from .tracking import project_home
+
+    for candidate in (project_home() / "experiments", Path(__file__).resolve().parents[1] / "experiments"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("no experiments/ folder in the project or beside the imrml package")
+
+
+def run_demo(cfg: DemoConfig = DemoConfig(), experiments_dir: Path | None = None) -> int:
     from .experiment import load_experiment
     from .labels import label_items
     from .parse import parse_paths
@@ -54,6 +64,7 @@ def run_demo(cfg: DemoConfig = DemoConfig(), experiments_dir: Path = Path("exper
 
     quiet_mlflow()
     uri = configure_tracking()
+    experiments_dir = experiments_dir or default_experiments_dir()
     out = cfg.out
     corpus = out / "corpus"
     if not (corpus / "truth.jsonl").exists():

@@ -172,7 +172,7 @@ def _with_labels(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, **{c: getattr(rec, c) for c in LABEL_COLUMNS}}
 
 
-def _frame(chunk: list[dict[str, Any]]) -> pd.DataFrame:
+def model_input_frame(chunk: list[dict[str, Any]]) -> pd.DataFrame:
     """The chunk as the flat frame the model's signature describes (lists joined, age as float)."""
     from .features import records_to_frame
 
@@ -293,7 +293,7 @@ def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path
     try:
         with TableWriter(output) as writer:
             for chunk in _chunks(_record_rows(paths, rejects), chunk_size):
-                frame = _frame(chunk)
+                frame = model_input_frame(chunk)
                 if n == 0:
                     check_schema(model, list(chunk[0]))
                 pred = model.predict(frame)

@@ -124,9 +124,9 @@ def test_mlflow_models_predict_matches_imrml_score(project, tmp_path):
     home, truth = project
     model = load_model("models:/outcome_case/1")
     rows = _rows(truth)[:20]
-    from imrml.score import _frame
+    from imrml.score import model_input_frame
 
-    frame = _frame(rows)
+    frame = model_input_frame(rows)
     cols = [c.name for c in model.pyfunc.metadata.get_input_schema().inputs]
     inp = tmp_path / "input.json"
     inp.write_text(json.dumps({"dataframe_split": json.loads(frame[cols].to_json(orient="split", index=False))}))
