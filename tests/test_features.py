@@ -143,3 +143,22 @@ def test_feature_union_names_and_shape():
     assert any(n.startswith("treatment__") for n in names)
     assert any(n.startswith("numeric__") for n in names)
     assert X.min() >= 0  # chi2-selectable
+
+
+def test_lexicon_counts_with_re2_equal_pythons_re():
+    """The fast engine (RE2, lookbehind rewritten as a subtraction) counts exactly what re counts."""
+    import math
+    import re
+
+    from imrml.features import LEXICON, LexiconFeatures
+    from imrml.synth import generate_letters
+
+    texts = [i.case_summary + "\n" + i.rationale for g in generate_letters(40, seed=3) for i in g.items]
+    texts += ["It is not medically necessary; it is medically necessary. Not recommended, is recommended.",
+              "Red flags: none. NO documentation of functional improvement."]
+    got = LexiconFeatures().fit(None).transform(texts).toarray()
+    patterns = [re.compile(p) for p in LEXICON.values()]
+    want = [[math.log1p(len(p.findall(t.lower()))) for p in patterns] for t in texts]
+    assert got.shape == (len(texts), len(LEXICON))
+    assert (abs(got - want) < 1e-6).all()
+    assert got[-2, list(LEXICON).index("medically_necessary")] == pytest.approx(math.log1p(1))
