@@ -51,7 +51,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
     return score_command(
         args.model, args.inputs, args.output, rejects=args.rejects, explain=args.explain,
-        chunk_size=args.chunk_size, allow_rejects=args.allow_rejects,
+        chunk_size=args.chunk_size, allow_rejects=args.allow_rejects, jobs=args.jobs,
     )
 
 
@@ -142,7 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", required=True, help="scored file (.csv, .parquet or .jsonl)")
     sp.add_argument("--rejects", help="rejects report; default: OUTPUT.rejects.jsonl")
     sp.add_argument("--explain", action="store_true", help="add the features that pushed each prediction most")
-    sp.add_argument("--chunk-size", type=int, default=20_000, help="items per chunk (default 20000)")
+    sp.add_argument("--chunk-size", type=int, default=5_000, help="items per chunk (default 5000)")
+    sp.add_argument("--jobs", type=int, default=None,
+                    help="worker processes scoring chunks in parallel (default: one per core; 1 = in process)")
     sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some inputs were rejected")
     sp.set_defaults(func=_cmd_score)
 

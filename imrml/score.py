@@ -10,6 +10,8 @@ in the output or in the rejects report (scored + rejected = input).
 
 from __future__ import annotations
 
+import itertools
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -276,33 +278,90 @@ def _progress(total: int | None):
     return tqdm(total=total, unit="item", desc="score", file=sys.stderr, smoothing=0.1)
 
 
+def score_chunk(model: LoadedModel, chunk: list[dict[str, Any]], explain_top: bool = False) -> list[dict[str, Any]]:
+    """Scored output rows for one chunk of item dicts."""
+    frame = model_input_frame(chunk)
+    pred = model.predict(frame)
+    notes = explain(model, frame, pred["prediction"]) if explain_top else None
+    return scored_rows(chunk, pred, model, notes)
+
+
+_WORKER_MODEL: LoadedModel | None = None
+
+
+def _worker_init(uri: str) -> None:
+    global _WORKER_MODEL
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    _WORKER_MODEL = load_model(uri)
+
+
+def _worker_score(chunk: list[dict[str, Any]], explain_top: bool) -> list[dict[str, Any]]:
+    return score_chunk(_WORKER_MODEL, chunk, explain_top)
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
 def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path, *, explain_top: bool = False,
-          chunk_size: int = 20_000) -> ScoreResult:
-    """Score every item of ``inputs`` into ``output``; return counts and rejects."""
+          chunk_size: int = 5_000, jobs: int | None = None) -> ScoreResult:
+    """Score every item of ``inputs`` into ``output``; return counts and rejects.
+
+    With ``jobs`` > 1 (default: one per core), chunks are scored in worker processes
+    that each load the model once; at most 2 x jobs chunks are in flight and results
+    are written in input order, so memory stays flat and the output is deterministic.
+    """
     t0 = time.perf_counter()
     if isinstance(model, str):
         model = load_model(model)
+    jobs = default_jobs() if jobs is None else max(1, jobs)
     paths = find_inputs(inputs, suffixes=LETTER_SUFFIXES + TABLE_SUFFIXES)
     total = None
     if all(p.suffix.lower() in TABLE_SUFFIXES for p in paths):
         counts = [count_rows(p) for p in paths]
         total = sum(counts) if None not in counts else None
+    if total is not None and total <= chunk_size:
+        jobs = 1  # one chunk: starting workers costs more than it saves
     rejects: list[Reject] = []
     bar = _progress(total)
     n = 0
+    pool = None
     try:
         with TableWriter(output) as writer:
-            for chunk in _chunks(_record_rows(paths, rejects), chunk_size):
-                frame = model_input_frame(chunk)
-                if n == 0:
-                    check_schema(model, list(chunk[0]))
-                pred = model.predict(frame)
-                notes = explain(model, frame, pred["prediction"]) if explain_top else None
-                writer.write(scored_rows(chunk, pred, model, notes))
-                n += len(chunk)
+            def emit(rows: list[dict[str, Any]]) -> None:
+                nonlocal n
+                writer.write(rows)
+                n += len(rows)
                 if bar is not None:
-                    bar.update(len(chunk))
+                    bar.update(len(rows))
+
+            chunks = _chunks(_record_rows(paths, rejects), chunk_size)
+            first = next(chunks, None)
+            if first is not None:
+                check_schema(model, list(first[0]))
+                if jobs == 1:
+                    emit(score_chunk(model, first, explain_top))
+                    for chunk in chunks:
+                        emit(score_chunk(model, chunk, explain_top))
+                else:
+                    import multiprocessing as mp
+                    from collections import deque
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"),
+                                               initializer=_worker_init, initargs=(model.uri,))
+                    pending: deque = deque()
+                    for chunk in itertools.chain([first], chunks):
+                        pending.append(pool.submit(_worker_score, chunk, explain_top))
+                        if len(pending) >= 2 * jobs:
+                            emit(pending.popleft().result())
+                    while pending:
+                        emit(pending.popleft().result())
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         if bar is not None:
             bar.close()
     return ScoreResult(n, rejects, time.perf_counter() - t0)
@@ -314,14 +373,15 @@ def default_rejects_path(output: str | Path) -> Path:
 
 
 def score_command(model_uri: str, inputs: list[str], output: str, *, rejects: str | None = None,
-                  explain: bool = False, chunk_size: int = 20_000, allow_rejects: bool = False) -> int:
+                  explain: bool = False, chunk_size: int = 5_000, allow_rejects: bool = False,
+                  jobs: int | None = None) -> int:
     """`imrml score`: write scored items and the rejects report; non-zero exit if anything was rejected."""
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
         raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
     if Path(output).suffix.lower() not in TABLE_SUFFIXES:
         raise ValueError(f"output {output}: use a .csv, .parquet or .jsonl name")
-    result = score(model_uri, inputs, output, explain_top=explain, chunk_size=chunk_size)
+    result = score(model_uri, inputs, output, explain_top=explain, chunk_size=chunk_size, jobs=jobs)
     rejects_path = Path(rejects) if rejects else default_rejects_path(output)
     write_jsonl((r.to_dict() for r in result.rejects), rejects_path)
     for r in result.rejects[:20]:

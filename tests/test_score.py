@@ -145,3 +145,12 @@ def test_mlflow_models_predict_matches_imrml_score(project, tmp_path):
 def _write(path, rows):
     write_jsonl(rows, path)
     return path
+
+
+def test_worker_processes_give_the_same_output_in_input_order(project, tmp_path):
+    home, truth = project
+    serial, parallel = tmp_path / "serial.jsonl", tmp_path / "parallel.jsonl"
+    a = score("models:/outcome_case/1", [truth], serial, chunk_size=60, jobs=1)
+    b = score("models:/outcome_case/1", [truth], parallel, chunk_size=60, jobs=2)
+    assert a.n_scored == b.n_scored > 120  # several chunks
+    assert serial.read_text() == parallel.read_text()
