@@ -88,7 +88,9 @@ def load_records(exp: Experiment, data: str | None = None) -> tuple[list, str]:
     from .labels import label_items
 
     if data is not None:
-        p = _resolve(data)
+        p = Path(data).expanduser() if Path(data).expanduser().exists() else _resolve(data)
+        if not p.exists():
+            raise FileNotFoundError(f"{data}: no such items file or letters folder")
         is_items = p.is_file() and p.suffix.lower() in TABLE_SUFFIXES
         items, letters = (str(p), None) if is_items else (None, str(p))
     else:
@@ -111,6 +113,9 @@ def load_records(exp: Experiment, data: str | None = None) -> tuple[list, str]:
         if result.rejects:
             print(f"imrml train: {len(result.rejects)} of {len(paths)} letters rejected by the parser",
                   file=sys.stderr)
+        if not result.records:
+            raise ValueError(f"{letters}: no items parsed from {len(paths)} file(s) "
+                             f"(first reason: {result.rejects[0].reason if result.rejects else 'none'})")
         return label_items(result.records), letters
     truth = generated_corpus(exp.data.synth_letters, exp.data.synth_seed)
     return read_items(truth), str(truth)

@@ -212,3 +212,16 @@ def test_real_letters(mlflow_home, dwc_dir, tmp_path):
     assert mv.tags["primary_metric"] == "macro_f1"
     if os.environ.get("IMRML_REQUIRE_SHARED") == "1":
         assert res2.info["n_items"] >= 150
+
+
+def test_missing_data_path_is_a_clear_error(tmp_path, monkeypatch):
+    from imrml.cli import main
+
+    monkeypatch.setenv("IMRML_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    exp = Path(__file__).resolve().parents[1] / "experiments" / "outcome_case_majority.toml"
+    assert main(["train", str(exp), "--data", str(tmp_path / "nope.jsonl")]) == 2
+    empty = tmp_path / "letters"
+    empty.mkdir()
+    (empty / "junk.txt").write_text("not a letter\n")
+    assert main(["train", str(exp), "--data", str(empty)]) == 2
