@@ -136,14 +136,22 @@ def _record_rows(paths: list[Path], rejects: list[Reject]) -> Iterator[dict[str,
 
 
 def _row_problem(row: dict[str, Any]) -> str | None:
+    """Why a table row cannot be scored, or None. Cheap: it runs in the reading process for every row."""
     if not str(row.get("case_id") or "").strip():
         return "missing case_id"
     if not str(row.get("item") or "").strip():
         return "missing item"
-    try:
-        ItemRecord.from_dict({"source_file": "", "template": "", **row})
-    except (TypeError, ValueError, KeyError) as e:
-        return f"malformed record: {e}"
+    for key in ("claims_guideline", "reviewer_guideline"):
+        value = row.get(key)
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(c, dict) and "source" in c for c in value)):
+            return f"malformed {key}: expected a list of citations"
+    age = row.get("patient_age")
+    if age is not None and not isinstance(age, (int, float)):
+        try:
+            float(age)
+        except (TypeError, ValueError):
+            return f"patient_age is not a number: {age!r}"
     return None
 
 
@@ -324,6 +332,9 @@ def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path
         total = sum(counts) if None not in counts else None
     if total is not None and total <= chunk_size:
         jobs = 1  # one chunk: starting workers costs more than it saves
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file and not Path(main_file).exists():
+        jobs = 1  # spawned workers re-import __main__, which a script read from stdin does not allow
     rejects: list[Reject] = []
     bar = _progress(total)
     n = 0

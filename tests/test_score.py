@@ -100,10 +100,15 @@ def test_bad_rows_go_to_rejects_and_schema_mismatch_fails_at_once(project, tmp_p
     rows = _rows(truth)[:10]
     rows[3] = {**rows[3], "item": ""}
     rows[5] = {**rows[5], "case_id": None}
+    rows[7] = {**rows[7], "claims_guideline": "MTUS"}
+    rows[8] = {**rows[8], "patient_age": "fifty"}
     path = tmp_path / "items.jsonl"
     write_jsonl(rows, path)
     result = score("models:/outcome_case/1", [path], tmp_path / "s.csv")
-    assert result.n_scored == 8 and sorted(r.row for r in result.rejects) == [4, 6]
+    assert result.n_scored == 6 and sorted(r.row for r in result.rejects) == [4, 6, 8, 9]
+    assert {r.reason for r in result.rejects} == {
+        "missing item", "missing case_id", "malformed claims_guideline: expected a list of citations",
+        "patient_age is not a number: 'fifty'"}
     thin = tmp_path / "thin.jsonl"
     write_jsonl([{"case_id": r["case_id"], "item": r["item"]} for r in rows], thin)
     with pytest.raises(SchemaMismatch, match="case_summary, claims_guideline_text"):
