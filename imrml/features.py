@@ -19,6 +19,7 @@ and the item's treatment class.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -215,6 +216,138 @@ class PrepareColumns(TransformerMixin, BaseEstimator):
         return out
 
 
+# ---------------------------------------------------------------- word n-grams, each line analyzed once
+
+class LineCachedTfidfVectorizer(TfidfVectorizer):
+    """A :class:`~sklearn.feature_extraction.text.TfidfVectorizer` that works line by line.
+
+    Every item of a letter repeats the letter's case summary, so the same lines
+    recur in neighbouring documents. Each distinct line is preprocessed,
+    tokenized, turned into n-grams and (when transforming) looked up in the
+    vocabulary once per call, through a bounded cache; a document's n-grams
+    are its lines' n-grams plus those spanning line ends. That is exactly the
+    stock analyzer's multiset of n-grams (a newline is never inside a token),
+    so the features are the same, computed about twice as fast on letters.
+    Settings that could make lines interact (a custom analyzer, preprocessor or
+    tokenizer, a token pattern that lets tokens run across lines) fall back to
+    the stock code.
+    """
+
+    _CACHE_LINES = 4096
+
+    def _line_ngrams(self):
+        """A :class:`_LineNgrams` for this vectorizer's settings, or None when lines could interact."""
+        if self.analyzer != "word" or self.preprocessor is not None or self.tokenizer is not None:
+            return None
+        tokenize = self.build_tokenizer()
+        probe = "Ab\ncd 12\n34 e-\nf g.\n\nh"
+        if tokenize(probe) != [t for line in probe.split("\n") for t in tokenize(line)]:
+            return None
+        return _LineNgrams(self, self._CACHE_LINES)
+
+    def build_analyzer(self):
+        lines = self._line_ngrams()
+        if lines is None:
+            return super().build_analyzer()
+
+        def analyze(doc) -> list[str]:
+            tokens, grams, starts = lines.split(self.decode(doc))
+            return grams + lines.spanning(tokens, starts)
+        return analyze
+
+    def _count_vocab(self, raw_documents, fixed_vocab):
+        # Transforming (fixed vocabulary): count from each line's cached vocabulary indices.
+        lines = self._line_ngrams() if fixed_vocab else None
+        if lines is None:
+            return super()._count_vocab(raw_documents, fixed_vocab)
+        vocabulary = self.vocabulary_
+        lines.vocabulary = vocabulary
+        j_indices: list[int] = []
+        indptr = [0]
+        for doc in raw_documents:
+            tokens, known, starts = lines.split(self.decode(doc))
+            j_indices += known
+            j_indices += [vocabulary[g] for g in lines.spanning(tokens, starts) if g in vocabulary]
+            indptr.append(len(j_indices))
+        index_dtype = np.int64 if len(j_indices) > np.iinfo(np.int32).max else np.int32
+        X = sp.csr_matrix(
+            (np.ones(len(j_indices), dtype=self.dtype), np.asarray(j_indices, dtype=index_dtype),
+             np.asarray(indptr, dtype=index_dtype)),
+            shape=(len(indptr) - 1, len(vocabulary)),
+        )
+        X.sum_duplicates()  # repeated indices add up to counts, indices sorted as the stock code leaves them
+        return vocabulary, X
+
+
+class DistinctTfidfVectorizer(TfidfVectorizer):
+    """A :class:`~sklearn.feature_extraction.text.TfidfVectorizer` that transforms each distinct document once.
+
+    For short documents that recur, like the item as requested ("Norco 10/325 mg
+    #90" in thousands of letters): the rows of repeated documents are copies of
+    one computed row, so the matrix is exactly the stock one.
+    """
+
+    def transform(self, raw_documents):
+        if isinstance(raw_documents, str):
+            return super().transform(raw_documents)  # the stock error for a lone string
+        docs = list(raw_documents)
+        codes, distinct = pd.factorize(pd.Series(docs, dtype=object), use_na_sentinel=False)
+        if len(distinct) == len(docs):
+            return super().transform(docs)
+        return super().transform(list(distinct))[codes]
+
+
+class _LineNgrams:
+    """Per-call cache: line -> (its tokens, its n-grams or, with a vocabulary, their vocabulary indices)."""
+
+    def __init__(self, vectorizer: TfidfVectorizer, max_lines: int):
+        self.preprocess = vectorizer.build_preprocessor()
+        self.tokenize = vectorizer.build_tokenizer()
+        self.stop_words = vectorizer.get_stop_words()
+        self.word_ngrams = vectorizer._word_ngrams
+        min_n, max_n = vectorizer.ngram_range
+        self.spanning_sizes = range(max(min_n, 2), max_n + 1)
+        self.vocabulary: dict[str, int] | None = None
+        self.max_lines = max_lines
+        self.cache: dict[str, tuple[list[str], list]] = {}
+
+    def line(self, line: str) -> tuple[list[str], list]:
+        hit = self.cache.get(line)
+        if hit is None:
+            tokens = self.tokenize(self.preprocess(line))
+            if self.stop_words is not None:
+                tokens = [w for w in tokens if w not in self.stop_words]
+            grams = self.word_ngrams(tokens)
+            if self.vocabulary is not None:
+                vocabulary = self.vocabulary
+                grams = [vocabulary[g] for g in grams if g in vocabulary]
+            if len(self.cache) >= self.max_lines:
+                self.cache.clear()
+            hit = self.cache[line] = (tokens, grams)
+        return hit
+
+    def split(self, doc: str) -> tuple[list[str], list, list[int]]:
+        """The document's tokens, its lines' n-grams (or indices), and where each line's tokens start."""
+        tokens: list[str] = []
+        grams: list = []
+        starts: list[int] = []
+        for text in doc.split("\n"):
+            line_tokens, line_grams = self.line(text)
+            if line_tokens and tokens:
+                starts.append(len(tokens))
+            tokens += line_tokens
+            grams += line_grams
+        return tokens, grams, starts
+
+    def spanning(self, tokens: list[str], starts: list[int]) -> list[str]:
+        """The n-grams that span a line end, each once."""
+        grams: list[str] = []
+        for n in self.spanning_sizes:
+            first = sorted({i for b in starts for i in range(max(0, b - n + 1), b) if i + n <= len(tokens)})
+            grams += [" ".join(tokens[i:i + n]) for i in first]
+        return grams
+
+
 # ---------------------------------------------------------------- lexicon of review cues
 
 # Phrases reviewers use when weighing a request. Each cue counts its matches in
@@ -271,50 +404,87 @@ LEXICON_ANCHORS: dict[str, tuple[str, ...]] = {
 
 
 class CueCounter:
-    """Counts non-overlapping matches of one cue, with RE2 when it can (linear-time, ~5x faster here).
+    """Counts each cue's non-overlapping matches in a lower-cased text, the same counts as ``re.findall``.
 
-    RE2 has no lookbehind, so a cue written "(?<!not )X" counts X minus "not X": the
-    same number, since the "not " prefix is exactly what the lookbehind excludes.
-    Patterns RE2 cannot compile run on Python's re. Either way the counts equal re's.
+    With RE2 (google-re2) one pass of an RE2 set finds the cues present at all,
+    and only those are counted, on the text encoded once to UTF-8: about 5x
+    faster than RE2 on str (its wrapper converts every match offset) and much
+    faster than Python's re. RE2 has no lookbehind, so a cue written
+    "(?<!not )X" counts X minus "not X": the same number, since the "not "
+    prefix is exactly what the lookbehind excludes. A cue RE2 cannot compile,
+    or every cue when RE2 is not installed, runs on Python's re behind a cheap
+    substring test (``anchors``).
     """
 
-    def __init__(self, pattern: str):
-        self.pattern = pattern
-        self._plus, self._minus = _compile_counting(pattern)
+    def __init__(self, patterns: Sequence[str], anchors: Sequence[Sequence[str]] | None = None):
+        self.patterns = list(patterns)
+        self.anchors = [tuple(a) for a in anchors] if anchors is not None else [()] * len(self.patterns)
+        self._compile()
 
-    def count(self, text: str) -> int:
-        n = len(self._plus.findall(text))
-        if n and self._minus is not None:
-            n -= len(self._minus.findall(text))
-        return n
+    def _compile(self) -> None:
+        try:
+            import re2
+        except ImportError:  # no wheel for this platform: Python's re gives the same counts, slower
+            re2 = None
+        self._fast: dict[int, tuple[Any, Any]] = {}
+        self._slow: dict[int, re.Pattern] = {}
+        self._set = None
+        if re2 is not None:
+            prefilter = re2.Set.SearchSet()
+            for j, pattern in enumerate(self.patterns):
+                body, negated = _split_not_lookbehind(pattern)
+                try:
+                    self._fast[j] = (re2.compile(body), re2.compile(negated) if negated else None)
+                    prefilter.Add(body)
+                except re2.error:
+                    self._slow[j] = re.compile(pattern)
+            if self._fast:
+                prefilter.Compile()
+                self._set = prefilter
+                self._set_index = list(self._fast)  # the set numbers its patterns in the order added
+        else:
+            self._slow = {j: re.compile(p) for j, p in enumerate(self.patterns)}
 
-    def __getstate__(self):  # compiled RE2 objects do not pickle: keep the pattern, recompile on load
-        return {"pattern": self.pattern}
+    def counts(self, text: str) -> list[tuple[int, int]]:
+        """(cue index, count) for each cue found in ``text`` (already lower-cased)."""
+        found: list[tuple[int, int]] = []
+        if self._set is not None:
+            encoded = text.encode("utf-8")
+            for k in self._set.Match(encoded) or ():
+                j = self._set_index[k]
+                plus, minus = self._fast[j]
+                n = sum(1 for _ in plus.finditer(encoded))
+                if n and minus is not None:
+                    n -= sum(1 for _ in minus.finditer(encoded))
+                if n:
+                    found.append((j, n))
+        for j, rx in self._slow.items():
+            anchors = self.anchors[j]
+            if anchors and not any(a in text for a in anchors):
+                continue
+            n = len(rx.findall(text))
+            if n:
+                found.append((j, n))
+        return found
+
+    def __getstate__(self):  # compiled RE2 objects do not pickle: keep the patterns, recompile on load
+        return {"patterns": self.patterns, "anchors": self.anchors}
 
     def __setstate__(self, state):
-        self.__init__(state["pattern"])
+        if "pattern" in state:  # pickled by an earlier imrml: one counter per cue
+            state = {"patterns": [state["pattern"]]}
+        self.__init__(state["patterns"], state.get("anchors"))
 
 
 _NOT_LOOKBEHIND = "(?<!not )"
 
 
-def _compile_counting(pattern: str):
-    try:
-        import re2
-    except ImportError:  # no wheel for this platform: Python's re gives the same counts, slower
-        return re.compile(pattern), None
-    body, negated = pattern, None
+def _split_not_lookbehind(pattern: str) -> tuple[str, str | None]:
+    """("X", "not (?:X)") for a pattern "(?<!not )X", else (pattern, None)."""
     if pattern.startswith(_NOT_LOOKBEHIND) and "(?<" not in pattern[len(_NOT_LOOKBEHIND):]:
         body = pattern[len(_NOT_LOOKBEHIND):]
-        negated = f"not (?:{body})"
-    try:
-        return re2.compile(body), (re2.compile(negated) if negated else None)
-    except re2.error:
-        return re.compile(pattern), None
-
-
-def compile_cue(pattern: str) -> CueCounter:
-    return CueCounter(pattern)
+        return body, f"not (?:{body})"
+    return pattern, None
 
 
 class LexiconFeatures(TransformerMixin, BaseEstimator):
@@ -326,25 +496,27 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         lex = self.lexicon if self.lexicon is not None else LEXICON
         self.names_ = list(lex)
-        self.patterns_ = [compile_cue(p) for p in lex.values()]
-        self.anchors_ = [LEXICON_ANCHORS.get(k, ()) if self.lexicon is None else () for k in lex]
+        anchors = [LEXICON_ANCHORS.get(k, ()) if self.lexicon is None else () for k in lex]
+        self.counter_ = CueCounter(list(lex.values()), anchors)
         return self
 
     def transform(self, X):
         texts = _as_texts(X)
-        out = np.zeros((len(texts), len(self.patterns_)), dtype=np.float32)
+        out = np.zeros((len(texts), len(self.names_)), dtype=np.float32)
+        counter = self.counter_
         for i, t in enumerate(texts):
-            t = t.lower()
-            for j, (pat, anchors) in enumerate(zip(self.patterns_, self.anchors_, strict=True)):
-                if anchors and not any(a in t for a in anchors):
-                    continue
-                n = pat.count(t)
-                if n:
-                    out[i, j] = math.log1p(n)
+            for j, n in counter.counts(t.lower()):
+                out[i, j] = math.log1p(n)
         return sp.csr_matrix(out)
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(self.names_, dtype=object)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "counter_" not in self.__dict__ and "patterns_" in self.__dict__:  # a model registered by an earlier imrml
+            patterns = [c.patterns[0] for c in self.__dict__.pop("patterns_")]
+            self.counter_ = CueCounter(patterns, self.__dict__.pop("anchors_", None))
 
 
 def _as_texts(X) -> list[str]:
@@ -384,17 +556,48 @@ TREATMENT_CLASSES: tuple[tuple[str, str], ...] = (
     ("Other medications", r"\bmg\b|tablets?|capsules?|omeprazole|prilosec|protonix|pantoprazole|ranitidine|ambien|zolpidem|lunesta|sonata|medication|prescription|refill"),
 )
 UNKNOWN_CLASS = "unknown"
-_TREATMENT_RES = [(name, re.compile(p, re.IGNORECASE)) for name, p in TREATMENT_CLASSES]
 
 
+def _first_match_finder(patterns: Sequence[str]):
+    """A function: lower-cased text -> index of the first of ``patterns`` (in order) found in it, or None.
+
+    One pass of an RE2 set over the text when google-re2 is installed (the set
+    reports every pattern found; the smallest index is the first in order),
+    else Python's re tries them one after another.
+    """
+    try:
+        import re2
+
+        found = re2.Set.SearchSet()
+        for pattern in patterns:
+            found.Add(pattern)
+        found.Compile()
+    except ImportError:  # no wheel for this platform
+        found = None
+    except re2.error:  # a pattern RE2 cannot compile
+        found = None
+    if found is not None:
+        def first_in_set(text: str) -> int | None:
+            hits = found.Match(text.encode("utf-8"))
+            return min(hits) if hits else None
+        return first_in_set
+    compiled = [re.compile(p) for p in patterns]
+
+    def first_in_order(text: str) -> int | None:
+        return next((k for k, rx in enumerate(compiled) if rx.search(text)), None)
+    return first_in_order
+
+
+_first_treatment = _first_match_finder([p for _, p in TREATMENT_CLASSES])
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the same requests ("Norco 10/325 mg #90") recur across letters
 def treatment_class(item: str | None) -> str:
     """The treatment class of an item as requested, e.g. "Norco 10/325 mg #90" -> "Opioids"."""
     if not item:
         return UNKNOWN_CLASS
-    for name, rx in _TREATMENT_RES:
-        if rx.search(item):
-            return name
-    return UNKNOWN_CLASS
+    k = _first_treatment(item.lower())
+    return UNKNOWN_CLASS if k is None else TREATMENT_CLASSES[k][0]
 
 
 def _treatment_classes(X) -> np.ndarray:
@@ -443,7 +646,7 @@ def build_features(
     if word_ngrams:
         blocks.append((
             "words",
-            TfidfVectorizer(
+            LineCachedTfidfVectorizer(
                 ngram_range=tuple(word_ngrams), min_df=min_df, max_features=max_features, sublinear_tf=True,
                 strip_accents="unicode", lowercase=True, dtype=np.float32,
                 token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b",
@@ -453,7 +656,7 @@ def build_features(
     if char_ngrams:
         blocks.append((
             "chars",
-            TfidfVectorizer(
+            DistinctTfidfVectorizer(
                 analyzer="char_wb", ngram_range=tuple(char_ngrams), min_df=min_df,
                 max_features=max_features, sublinear_tf=True, lowercase=True, dtype=np.float32,
             ),

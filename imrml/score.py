@@ -51,6 +51,7 @@ class LoadedModel:
     target: str | None
     required_columns: list[str] = field(default_factory=list)
     classes: list[str] = field(default_factory=list)  # in the order of the p_ columns
+    input_keys: frozenset[str] | None = None  # the record fields scoring reads; None: all of them
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
         out = self.pyfunc.predict(frame)
@@ -93,6 +94,7 @@ def load_model(uri: str) -> LoadedModel:
                 versions = client.search_model_versions(f"name='{name}'")
                 version = str(max(int(v.version) for v in versions)) if versions else None
     required: list[str] = []
+    keys = None
     sig = meta.get_input_schema()
     if sig is not None and sig.has_input_names():
         required = [c.name for c in sig.inputs if c.name in ESSENTIAL_COLUMNS]
@@ -101,15 +103,35 @@ def load_model(uri: str) -> LoadedModel:
         target, classes = getattr(wrapper, "target", None), list(getattr(wrapper, "classes", []))
     except Exception:
         target, classes = None, []
-    return LoadedModel(uri, model, name, str(version) if version else None, meta.run_id, target, required, classes)
+    if sig is not None and sig.has_input_names():
+        keys = _fields_read(sig.input_names(), target)
+    return LoadedModel(uri, model, name, str(version) if version else None, meta.run_id, target, required, classes,
+                       keys)
+
+
+def _fields_read(model_columns: list[str], target: str | None) -> frozenset[str]:
+    """The record fields scoring reads for a model whose signature names ``model_columns``.
+
+    Only these travel from the reader to the workers: a case-view model never
+    needs the rationale or the reviewer's guideline, the longest fields.
+    """
+    derived = {c[: -len("_sources")] for c in model_columns if c.endswith("_sources")}  # from the citation list
+    return frozenset({*model_columns, *derived, *ID_COLUMNS, *LABEL_COLUMNS, "claims_guideline", "decision",
+                      *([target] if target else [])})
 
 
 # ---------------------------------------------------------------- input
 
 
-def _record_rows(paths: list[Path], rejects: list[Reject]) -> Iterator[dict[str, Any]]:
-    """Yield item dicts from letters and tables; unreadable files and bad rows go to ``rejects``."""
+def _record_rows(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None = None
+                 ) -> Iterator[dict[str, Any]]:
+    """Yield item dicts (only their ``keys`` when given) from letters and tables; unreadable files and bad rows
+    go to ``rejects``."""
+    from .labels import label_item
     from .parse import iter_parsed
+
+    def kept(row: dict[str, Any]) -> dict[str, Any]:
+        return row if keys is None else {k: v for k, v in row.items() if k in keys}
 
     letters = [p for p in paths if p.suffix.lower() not in TABLE_SUFFIXES]
     tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
@@ -117,11 +139,11 @@ def _record_rows(paths: list[Path], rejects: list[Reject]) -> Iterator[dict[str,
         if isinstance(out, Reject):
             rejects.append(out)
         else:
-            for rec in out.items:
-                yield rec.to_dict()
+            for rec in out.items:  # labelled, so a guideline model's output can state the letter's label
+                yield kept(label_item(rec).to_dict())
     for table in tables:
         try:
-            for row_no, row in enumerate(iter_table(table), 1):
+            for row_no, row in enumerate(iter_table(table, columns=keys), 1):
                 if not isinstance(row, dict):
                     rejects.append(Reject(str(table), "row is not a record (object)", row_no))
                     continue
@@ -130,7 +152,7 @@ def _record_rows(paths: list[Path], rejects: list[Reject]) -> Iterator[dict[str,
                     rejects.append(Reject(str(table), problem, row_no))
                     continue
                 row.setdefault("source_file", str(table))
-                yield row
+                yield kept(row)
         except (ValueError, OSError) as e:
             rejects.append(Reject(str(table), f"cannot read table: {e}"))
 
@@ -206,20 +228,26 @@ def _stated(row: dict[str, Any], target: str | None) -> str | None:
 def scored_rows(chunk: list[dict[str, Any]], pred: pd.DataFrame, model: LoadedModel,
                 explanations: list[str] | None = None) -> list[dict[str, Any]]:
     prob_cols = [c for c in pred.columns if c.startswith("p_")]
+    predictions = pred["prediction"].tolist()
+    probs = np.round(pred[prob_cols].to_numpy(dtype=float), 6) if prob_cols else np.empty((len(chunk), 0))
+    top: list[list[tuple[str, float]]] | None = None
+    if prob_cols and model.target not in (None, "outcome"):
+        labels = model.classes if len(model.classes) == len(prob_cols) else [c[2:] for c in prob_cols]
+        order = np.argsort(-probs, axis=1, kind="stable")[:, :TOP_K]
+        top = [[(labels[j], float(probs[i, j])) for j in row] for i, row in enumerate(order)]
+    outcome = model.target in (None, "outcome")
+    stated_key = "stated_decision" if outcome else "stated_label"
     out = []
-    probs = pred[prob_cols].to_numpy(dtype=float) if prob_cols else None
-    for i, row in enumerate(chunk):
+    for i, (row, prediction, p) in enumerate(zip(chunk, predictions, probs.tolist(), strict=True)):
         rec: dict[str, Any] = {k: row.get(k) for k in ID_COLUMNS}
-        rec["prediction"] = pred["prediction"].iloc[i]
-        for j, c in enumerate(prob_cols):
-            rec[c] = round(float(probs[i, j]), 6)
-        if probs is not None and model.target not in (None, "outcome"):
-            for rank, j in enumerate(np.argsort(-probs[i])[:TOP_K], 1):
-                rec[f"top{rank}_label"] = model.classes[j] if len(model.classes) == len(prob_cols) else prob_cols[j][2:]
-                rec[f"top{rank}_p"] = round(float(probs[i, j]), 6)
+        rec["prediction"] = prediction
+        rec.update(zip(prob_cols, p))
+        if top is not None:
+            for rank, (label, prob) in enumerate(top[i], 1):
+                rec[f"top{rank}_label"], rec[f"top{rank}_p"] = label, prob
         stated = _stated(row, model.target)
-        rec["stated_decision" if model.target in (None, "outcome") else "stated_label"] = stated
-        rec["disagrees"] = None if stated is None else bool(str(stated).lower() != str(rec["prediction"]).lower())
+        rec[stated_key] = stated
+        rec["disagrees"] = None if stated is None else str(stated).lower() != str(prediction).lower()
         rec["model_name"], rec["model_version"], rec["run_id"] = model.name, model.version, model.run_id
         if explanations is not None:
             rec["explanation"] = explanations[i]
@@ -348,7 +376,7 @@ def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path
                 if bar is not None:
                     bar.update(len(rows))
 
-            chunks = _chunks(_record_rows(paths, rejects), chunk_size)
+            chunks = _chunks(_record_rows(paths, rejects, model.input_keys), chunk_size)
             first = next(chunks, None)
             if first is not None:
                 check_schema(model, list(first[0]))

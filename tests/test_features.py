@@ -162,3 +162,135 @@ def test_lexicon_counts_with_re2_equal_pythons_re():
     assert got.shape == (len(texts), len(LEXICON))
     assert (abs(got - want) < 1e-6).all()
     assert got[-2, list(LEXICON).index("medically_necessary")] == pytest.approx(math.log1p(1))
+
+
+# ---------------------------------------------------------------- the fast paths compute what the plain code computes
+
+def _case_texts(records) -> list[str]:
+    frame = records_to_frame(records)
+    head = view_head("case")
+    return head[1][1].fit(head[0][1].fit_transform(frame)).transform(head[0][1].transform(frame))["text"].tolist()
+
+
+def _generated_case_texts(n_letters: int = 80, seed: int = 5) -> list[str]:
+    from imrml.synth import generate_letters
+
+    return _case_texts([item for g in generate_letters(n_letters, seed=seed) for item in g.items])
+
+
+@pytest.mark.parametrize("settings", [
+    {},
+    {"ngram_range": (1, 3), "min_df": 1},
+    {"ngram_range": (2, 3), "min_df": 1},
+    {"ngram_range": (1, 1)},
+    {"ngram_range": (1, 2), "stop_words": "english", "max_features": 300},
+])
+def test_line_cached_tfidf_equals_stock_tfidf(settings):
+    """Same vocabulary and the same matrix as scikit-learn's TfidfVectorizer, on letters it did not fit."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from imrml.features import LineCachedTfidfVectorizer
+
+    texts = _generated_case_texts()
+    fit_on, unseen = texts[: len(texts) // 2], texts[len(texts) // 2:]
+    unseen += ["", "\n\n", "one\ntwo\n\nthree four\nfive", "Ünïcode accents\nand lines"]
+    params = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "strip_accents": "unicode",
+              "token_pattern": r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b", "dtype": np.float32, **settings}
+    stock = TfidfVectorizer(**params).fit(fit_on)
+    fast = LineCachedTfidfVectorizer(**params).fit(fit_on)
+    assert fast._line_ngrams() is not None  # the fast path is the one under test
+    assert fast.vocabulary_ == stock.vocabulary_
+    assert abs(fast.transform(unseen) - stock.transform(unseen)).max() == 0
+
+
+def test_line_cached_tfidf_falls_back_when_tokens_can_span_lines():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from imrml.features import LineCachedTfidfVectorizer
+
+    texts = ["alpha beta\ngamma, delta", "beta\ngamma", "alpha, delta\nbeta gamma"]
+    fast = LineCachedTfidfVectorizer(token_pattern=r"[^,]+").fit(texts)
+    assert fast._line_ngrams() is None
+    stock = TfidfVectorizer(token_pattern=r"[^,]+").fit(texts)
+    assert fast.vocabulary_ == stock.vocabulary_ and "alpha beta\ngamma" in fast.vocabulary_
+    assert abs(fast.transform(texts) - stock.transform(texts)).max() == 0
+
+
+def test_line_cached_tfidf_on_real_letters(dwc_dir):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from imrml.features import LineCachedTfidfVectorizer
+    from imrml.parse import parse_paths
+
+    texts = _case_texts(parse_paths([dwc_dir]).records)
+    params = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "strip_accents": "unicode"}
+    stock = TfidfVectorizer(**params).fit(texts[::2])
+    fast = LineCachedTfidfVectorizer(**params).fit(texts[::2])
+    assert fast.vocabulary_ == stock.vocabulary_
+    assert abs(fast.transform(texts) - stock.transform(texts)).max() == 0
+
+
+def _without_re2(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "re2", None)  # `import re2` now raises ImportError
+
+
+def test_lexicon_without_re2_counts_what_re2_counts(monkeypatch):
+    texts = _generated_case_texts(30, seed=8) + ["It is not medically necessary; is medically necessary."]
+    with_re2 = LexiconFeatures().fit(None)
+    assert with_re2.counter_._set is not None
+    _without_re2(monkeypatch)
+    plain = LexiconFeatures().fit(None)
+    assert plain.counter_._set is None
+    assert (with_re2.transform(texts) != plain.transform(texts)).nnz == 0
+
+
+def test_treatment_class_set_search_equals_trying_classes_in_order(monkeypatch):
+    import re
+
+    from imrml.features import TREATMENT_CLASSES, _first_match_finder
+    from imrml.synth import generate_letters
+
+    items = [i.item for g in generate_letters(150, seed=2) for i in g.items] + [it for it, _ in ITEMS]
+    items += ["Butrans patch", "lidocaine patch", "TENS unit", "Ambien 10 mg", "gym membership", "nothing known"]
+    patterns = [p for _, p in TREATMENT_CLASSES]
+    in_order = [re.compile(p, re.IGNORECASE) for p in patterns]
+    want = [next((k for k, rx in enumerate(in_order) if rx.search(t)), None) for t in items]
+    assert [_first_match_finder(patterns)(t.lower()) for t in items] == want
+    _without_re2(monkeypatch)
+    assert [_first_match_finder(patterns)(t.lower()) for t in items] == want
+
+
+def test_lexicon_pickled_by_an_earlier_version_still_transforms():
+    """Models registered before the lexicon moved to one counter for all cues load and score the same."""
+    from imrml.features import LEXICON, LEXICON_ANCHORS, CueCounter
+
+    texts = _generated_case_texts(10, seed=4)
+    current = LexiconFeatures().fit(None)
+    old_counters = []
+    for pattern in LEXICON.values():
+        c = CueCounter.__new__(CueCounter)
+        c.__setstate__({"pattern": pattern})
+        old_counters.append(c)
+    old = LexiconFeatures.__new__(LexiconFeatures)
+    old.__setstate__({"lexicon": None, "names_": list(LEXICON), "patterns_": old_counters,
+                      "anchors_": [LEXICON_ANCHORS[k] for k in LEXICON]})
+    assert (old.transform(texts) != current.transform(texts)).nnz == 0
+
+
+def test_distinct_tfidf_equals_stock_tfidf_on_repeated_items():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from imrml.features import DistinctTfidfVectorizer
+    from imrml.synth import generate_letters
+
+    items = [i.item for g in generate_letters(120, seed=6) for i in g.items]
+    assert len(set(items)) < len(items)  # the case it is for
+    params = {"analyzer": "char_wb", "ngram_range": (3, 5), "min_df": 2, "sublinear_tf": True, "dtype": np.float32}
+    stock = TfidfVectorizer(**params).fit(items[:200])
+    fast = DistinctTfidfVectorizer(**params).fit(items[:200])
+    unseen = items[200:] + ["", "Norco 10/325 mg #90", "Norco 10/325 mg #90"]
+    assert abs(fast.transform(unseen) - stock.transform(unseen)).max() == 0
+    distinct = sorted(set(unseen))
+    assert abs(fast.transform(distinct) - stock.transform(distinct)).max() == 0

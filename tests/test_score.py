@@ -93,6 +93,17 @@ def test_guideline_model_gives_top3_and_explanations(project, tmp_path):
     assert all(r["top1_label"] == r["prediction"] for r in rows)
     assert all(r["top1_p"] >= r["top2_p"] >= r["top3_p"] for r in rows if "top3_p" in r)
     assert sum(bool(r["explanation"]) for r in rows) > 0.9 * len(rows)
+    truth_labels = {(r["case_id"], r["item_index"]): r["guideline_family"] for r in _rows(truth)}
+    assert all(r["stated_label"] == truth_labels[r["case_id"], r["item_index"]] for r in rows)
+    assert all(r["disagrees"] == (r["prediction"] != r["stated_label"]) for r in rows)
+    # letters are labelled on the way, so their items state the reviewer's guideline too
+    from imrml.labels import label_items
+    from imrml.parse import parse_paths
+
+    score("models:/guideline_family_rationale/1", [FIXTURES], tmp_path / "letters.jsonl")
+    want = {(r.case_id, r.item_index): r.guideline_family for r in label_items(parse_paths([FIXTURES]).records)}
+    got = {(r["case_id"], r["item_index"]): r["stated_label"] for r in _rows(tmp_path / "letters.jsonl")}
+    assert got == want and None not in got.values()
 
 
 def test_bad_rows_go_to_rejects_and_schema_mismatch_fails_at_once(project, tmp_path):
