@@ -123,38 +123,123 @@ def _fields_read(model_columns: list[str], target: str | None) -> frozenset[str]
 # ---------------------------------------------------------------- input
 
 
-def _record_rows(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None = None
+@dataclass
+class Chunk:
+    """Up to ``chunk_size`` items on their way to a worker.
+
+    Either ``rows``, item dicts already checked by the reader, or ``batch``, a
+    pyarrow RecordBatch of a Parquet file's rows (only the columns the model
+    reads), turned into dicts and checked where it is scored: a worker, not the
+    reading process, pays for that, and an Arrow batch travels between processes
+    as flat buffers.
+    """
+
+    rows: list[dict[str, Any]] | None = None
+    batch: Any = None
+    source: str = ""
+    first_row: int = 1  # the batch's first row number in ``source`` (1-based, as in rejects)
+
+    def columns(self) -> list[str]:
+        if self.batch is not None:
+            return [*self.batch.schema.names, "source_file"]
+        return list(self.rows[0]) if self.rows else []
+
+    def checked_rows(self) -> tuple[list[dict[str, Any]], list[Reject]]:
+        if self.batch is None:
+            return self.rows or [], []
+        rows, rejects = [], []
+        for row_no, row in enumerate(self.batch.to_pylist(), self.first_row):
+            problem = _row_problem(row)
+            if problem:
+                rejects.append(Reject(self.source, problem, row_no))
+            else:
+                row.setdefault("source_file", self.source)
+                rows.append(row)
+        return rows, rejects
+
+
+def _chunks(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None, size: int) -> Iterator[Chunk]:
+    """The items of letters and tables in chunks of at most ``size``, in input order.
+
+    Only the fields in ``keys`` are kept (all when None). Unreadable files and bad
+    rows of letters, JSONL and CSV go to ``rejects`` here; a Parquet file's bad rows
+    are found where its batches are scored.
+    """
+    pending: list[dict[str, Any]] = []
+    for path, rows in _row_sources(paths, rejects, keys):
+        if path is not None:  # a Parquet file: flush what came before, then its batches in order
+            if pending:
+                yield Chunk(rows=pending)
+                pending = []
+            yield from _parquet_chunks(path, rejects, keys, size)
+            continue
+        for row in rows:
+            pending.append(row)
+            if len(pending) >= size:
+                yield Chunk(rows=pending)
+                pending = []
+    if pending:
+        yield Chunk(rows=pending)
+
+
+def _parquet_chunks(path: Path, rejects: list[Reject], keys: frozenset[str] | None, size: int) -> Iterator[Chunk]:
+    import pyarrow.parquet as pq
+
+    first = 1
+    try:
+        pf = pq.ParquetFile(path)
+        wanted = None if keys is None else [c for c in pf.schema_arrow.names if c in keys]
+        for batch in pf.iter_batches(batch_size=size, columns=wanted):
+            yield Chunk(batch=batch, source=str(path), first_row=first)
+            first += batch.num_rows
+    except (OSError, ValueError) as e:  # pyarrow's errors derive from these
+        rejects.append(Reject(str(path), f"cannot read table: {e}"))
+
+
+def _row_sources(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None
+                 ) -> Iterator[tuple[Path | None, Iterator[dict[str, Any]]]]:
+    """(None, checked item dicts) for letters, JSONL and CSV; (path, nothing) for each Parquet file."""
+    letters = [p for p in paths if p.suffix.lower() not in TABLE_SUFFIXES]
+    tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
+    yield None, _letter_rows(letters, rejects, keys)
+    for table in tables:
+        if table.suffix.lower() == ".parquet":
+            yield table, iter(())
+        else:
+            yield None, _table_rows(table, rejects, keys)
+
+
+def _kept(row: dict[str, Any], keys: frozenset[str] | None) -> dict[str, Any]:
+    return row if keys is None or row.keys() <= keys else {k: v for k, v in row.items() if k in keys}
+
+
+def _letter_rows(letters: list[Path], rejects: list[Reject], keys: frozenset[str] | None
                  ) -> Iterator[dict[str, Any]]:
-    """Yield item dicts (only their ``keys`` when given) from letters and tables; unreadable files and bad rows
-    go to ``rejects``."""
     from .labels import label_item
     from .parse import iter_parsed
 
-    def kept(row: dict[str, Any]) -> dict[str, Any]:
-        return row if keys is None else {k: v for k, v in row.items() if k in keys}
-
-    letters = [p for p in paths if p.suffix.lower() not in TABLE_SUFFIXES]
-    tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
     for out in iter_parsed(letters):
         if isinstance(out, Reject):
             rejects.append(out)
         else:
             for rec in out.items:  # labelled, so a guideline model's output can state the letter's label
-                yield kept(label_item(rec).to_dict())
-    for table in tables:
-        try:
-            for row_no, row in enumerate(iter_table(table, columns=keys), 1):
-                if not isinstance(row, dict):
-                    rejects.append(Reject(str(table), "row is not a record (object)", row_no))
-                    continue
-                problem = _row_problem(row)
-                if problem:
-                    rejects.append(Reject(str(table), problem, row_no))
-                    continue
-                row.setdefault("source_file", str(table))
-                yield kept(row)
-        except (ValueError, OSError) as e:
-            rejects.append(Reject(str(table), f"cannot read table: {e}"))
+                yield _kept(label_item(rec).to_dict(), keys)
+
+
+def _table_rows(table: Path, rejects: list[Reject], keys: frozenset[str] | None) -> Iterator[dict[str, Any]]:
+    try:
+        for row_no, row in enumerate(iter_table(table), 1):
+            if not isinstance(row, dict):
+                rejects.append(Reject(str(table), "row is not a record (object)", row_no))
+                continue
+            problem = _row_problem(row)
+            if problem:
+                rejects.append(Reject(str(table), problem, row_no))
+                continue
+            row.setdefault("source_file", str(table))
+            yield _kept(row, keys)
+    except (ValueError, OSError) as e:
+        rejects.append(Reject(str(table), f"cannot read table: {e}"))
 
 
 def _row_problem(row: dict[str, Any]) -> str | None:
@@ -175,17 +260,6 @@ def _row_problem(row: dict[str, Any]) -> str | None:
         except (TypeError, ValueError):
             return f"patient_age is not a number: {age!r}"
     return None
-
-
-def _chunks(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def check_schema(model: LoadedModel, columns: list[str]) -> None:
@@ -333,8 +407,15 @@ def _worker_init(uri: str) -> None:
     _WORKER_MODEL = load_model(uri)
 
 
-def _worker_score(chunk: list[dict[str, Any]], explain_top: bool) -> list[dict[str, Any]]:
-    return score_chunk(_WORKER_MODEL, chunk, explain_top)
+def score_unit(model: LoadedModel, chunk: Chunk, explain_top: bool = False
+               ) -> tuple[list[dict[str, Any]], list[Reject]]:
+    """Scored output rows and rejected rows of one :class:`Chunk`."""
+    rows, rejects = chunk.checked_rows()
+    return (score_chunk(model, rows, explain_top) if rows else []), rejects
+
+
+def _worker_score(chunk: Chunk, explain_top: bool) -> tuple[list[dict[str, Any]], list[Reject]]:
+    return score_unit(_WORKER_MODEL, chunk, explain_top)
 
 
 def default_jobs() -> int:
@@ -369,21 +450,22 @@ def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path
     pool = None
     try:
         with TableWriter(output) as writer:
-            def emit(rows: list[dict[str, Any]]) -> None:
+            def emit(scored: tuple[list[dict[str, Any]], list[Reject]]) -> None:
                 nonlocal n
+                rows, bad = scored
                 writer.write(rows)
+                rejects.extend(bad)
                 n += len(rows)
                 if bar is not None:
-                    bar.update(len(rows))
+                    bar.update(len(rows) + len(bad))
 
-            chunks = _chunks(_record_rows(paths, rejects, model.input_keys), chunk_size)
+            chunks = _chunks(paths, rejects, model.input_keys, chunk_size)
             first = next(chunks, None)
             if first is not None:
-                check_schema(model, list(first[0]))
+                check_schema(model, first.columns())
                 if jobs == 1:
-                    emit(score_chunk(model, first, explain_top))
-                    for chunk in chunks:
-                        emit(score_chunk(model, chunk, explain_top))
+                    for chunk in itertools.chain([first], chunks):
+                        emit(score_unit(model, chunk, explain_top))
                 else:
                     import multiprocessing as mp
                     from collections import deque

@@ -127,6 +127,26 @@ def test_bad_rows_go_to_rejects_and_schema_mismatch_fails_at_once(project, tmp_p
     assert not (tmp_path / "t.csv").exists()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_parquet_bad_rows_are_found_in_every_batch_with_their_row_numbers(project, tmp_path, jobs):
+    """Parquet rows are checked where their batch is scored; row numbers still count from the file's start."""
+    home, truth = project
+    rows = _rows(truth)[:45]
+    for i in (2, 17, 33):
+        rows[i] = {**rows[i], "item": None}
+    rows[40] = {**rows[40], "case_id": "  "}
+    path = tmp_path / "items.parquet"
+    pd.DataFrame(rows).to_parquet(path)
+    out = tmp_path / "s.jsonl"
+    result = score("models:/outcome_case/1", [path, FIXTURES], out, chunk_size=10, jobs=jobs)
+    assert [(r.source, r.row, r.reason) for r in result.rejects] == (
+        [(str(path), n, "missing item") for n in (3, 18, 34)] + [(str(path), 41, "missing case_id")])
+    scored = _rows(out)
+    assert result.n_scored == len(scored) == 41 + 8  # and the 8 items of the fixture letters
+    kept = [r for i, r in enumerate(rows) if i not in (2, 17, 33, 40)]
+    assert [(r["case_id"], r["source_file"]) for r in scored[8:]] == [(r["case_id"], r["source_file"]) for r in kept]
+
+
 def test_cli_summary_and_exit_status(project, tmp_path):
     home, truth = project
     from imrml.cli import main
