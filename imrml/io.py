@@ -106,11 +106,9 @@ def _csv_cell(v: Any) -> Any:
     return v
 
 
-def iter_table(path: str | os.PathLike, columns: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+def iter_table(path: str | os.PathLike) -> Iterator[dict[str, Any]]:
     """Yield the rows of a JSONL, Parquet or CSV file as dicts.
 
-    With ``columns``, a Parquet file reads only those of them it has (the
-    others are never decoded); rows of other formats are yielded whole.
     A JSONL line that is not valid JSON raises ValueError naming the file and line.
     """
     path = Path(path)
@@ -119,10 +117,7 @@ def iter_table(path: str | os.PathLike, columns: Iterable[str] | None = None) ->
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
-        wanted = None
-        if columns is not None:
-            wanted = [c for c in pf.schema_arrow.names if c in set(columns)]
-        for batch in pf.iter_batches(batch_size=10_000, columns=wanted):
+        for batch in pf.iter_batches(batch_size=10_000):
             yield from batch.to_pylist()
     elif suffix == ".csv":
         with open(path, encoding="utf-8", newline="") as fh:

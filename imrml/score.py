@@ -94,17 +94,16 @@ def load_model(uri: str) -> LoadedModel:
                 versions = client.search_model_versions(f"name='{name}'")
                 version = str(max(int(v.version) for v in versions)) if versions else None
     required: list[str] = []
-    keys = None
     sig = meta.get_input_schema()
-    if sig is not None and sig.has_input_names():
+    named = sig is not None and sig.has_input_names()
+    if named:
         required = [c.name for c in sig.inputs if c.name in ESSENTIAL_COLUMNS]
     try:  # imrml's pyfunc wrapper knows its target and its classes (p_ column names are sanitized)
         wrapper = model.unwrap_python_model()
         target, classes = getattr(wrapper, "target", None), list(getattr(wrapper, "classes", []))
     except Exception:
         target, classes = None, []
-    if sig is not None and sig.has_input_names():
-        keys = _fields_read(sig.input_names(), target)
+    keys = _fields_read(sig.input_names(), target) if named else None
     return LoadedModel(uri, model, name, str(version) if version else None, meta.run_id, target, required, classes,
                        keys)
 
@@ -159,20 +158,23 @@ class Chunk:
 
 
 def _chunks(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None, size: int) -> Iterator[Chunk]:
-    """The items of letters and tables in chunks of at most ``size``, in input order.
+    """The items of letters, then of each table, in chunks of at most ``size``, in input order.
 
     Only the fields in ``keys`` are kept (all when None). Unreadable files and bad
     rows of letters, JSONL and CSV go to ``rejects`` here; a Parquet file's bad rows
     are found where its batches are scored.
     """
+    letters = [p for p in paths if p.suffix.lower() not in TABLE_SUFFIXES]
+    tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
     pending: list[dict[str, Any]] = []
-    for path, rows in _row_sources(paths, rejects, keys):
-        if path is not None:  # a Parquet file: flush what came before, then its batches in order
-            if pending:
+    for table in [None, *tables]:
+        if table is not None and table.suffix.lower() == ".parquet":
+            if pending:  # what came before goes first
                 yield Chunk(rows=pending)
                 pending = []
-            yield from _parquet_chunks(path, rejects, keys, size)
+            yield from _parquet_chunks(table, rejects, keys, size)
             continue
+        rows = _letter_rows(letters, rejects, keys) if table is None else _table_rows(table, rejects, keys)
         for row in rows:
             pending.append(row)
             if len(pending) >= size:
@@ -194,19 +196,6 @@ def _parquet_chunks(path: Path, rejects: list[Reject], keys: frozenset[str] | No
             first += batch.num_rows
     except (OSError, ValueError) as e:  # pyarrow's errors derive from these
         rejects.append(Reject(str(path), f"cannot read table: {e}"))
-
-
-def _row_sources(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None
-                 ) -> Iterator[tuple[Path | None, Iterator[dict[str, Any]]]]:
-    """(None, checked item dicts) for letters, JSONL and CSV; (path, nothing) for each Parquet file."""
-    letters = [p for p in paths if p.suffix.lower() not in TABLE_SUFFIXES]
-    tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
-    yield None, _letter_rows(letters, rejects, keys)
-    for table in tables:
-        if table.suffix.lower() == ".parquet":
-            yield table, iter(())
-        else:
-            yield None, _table_rows(table, rejects, keys)
 
 
 def _kept(row: dict[str, Any], keys: frozenset[str] | None) -> dict[str, Any]:
