@@ -86,11 +86,23 @@ def expand_pages(spec: str) -> list[int]:
     return pages
 
 
+# Section titles with a comma before a capital (so the lowercase rule below cannot
+# tell them from two sections), as the MTUS names them.
+_COMMA_TITLES = re.compile(
+    r"NSAIDs\s*,\s*GI symptoms|Forearm\s*,\s*Wrist\s*,?\s*(?:&|and)\s*Hand", re.I)
+_COMMA_KEPT = "\x00"
+
+
 def split_sections(spec: str) -> list[str]:
-    """Split 'A, B, c d' on commas; a piece starting lowercase continues the previous one."""
+    """Split 'A, B, c d' on commas; a piece starting lowercase continues the previous one.
+
+    Known titles with a comma before a capital ("NSAIDs, GI symptoms & cardiovascular
+    risk", "Forearm, Wrist, & Hand") stay whole.
+    """
     spec = spec.strip().rstrip(".").strip()
     if not spec:
         return []
+    spec = _COMMA_TITLES.sub(lambda m: m.group().replace(",", _COMMA_KEPT), spec)
     out: list[str] = []
     for piece in (p.strip() for p in spec.split(",")):
         if not piece:
@@ -99,7 +111,7 @@ def split_sections(spec: str) -> list[str]:
             out[-1] = f"{out[-1]}, {piece}"
         else:
             out.append(piece)
-    return out
+    return [s.replace(_COMMA_KEPT, ",") for s in out]
 
 
 def canonical_mtus_document(name: str) -> tuple[str, str]:

@@ -136,6 +136,26 @@ def seed_items(seeds_dir):
     return result.records
 
 
+@pytest.mark.parametrize("spec, sections", [
+    ("NSAIDs, GI symptoms & cardiovascular risk, Proton Pump Inhibitors (PPIs)",
+     ["NSAIDs, GI symptoms & cardiovascular risk", "Proton Pump Inhibitors (PPIs)"]),
+    ("NSAIDs, Opioids, specific drug list", ["NSAIDs", "Opioids, specific drug list"]),
+    ("Forearm, Wrist, & Hand", ["Forearm, Wrist, & Hand"]),
+    ("Initial Care, Physical Methods, Follow-up Visits.", ["Initial Care", "Physical Methods", "Follow-up Visits"]),
+    ("", []),
+])
+def test_sections_split_on_commas_but_titles_with_commas_stay_whole(spec, sections):
+    from imrml.citations import split_sections
+
+    assert split_sections(spec) == sections
+
+
+def test_real_letters_sections_keep_comma_titles_whole(dwc_result):
+    sections = [s for r in dwc_result.records for c in r.claims_guideline + r.reviewer_guideline for s in c.sections]
+    assert sections.count("NSAIDs, GI symptoms & cardiovascular risk") >= 4
+    assert "GI symptoms & cardiovascular risk" not in sections and "Forearm" not in sections
+
+
 def test_seeds_13_items_all_upheld(seed_items):
     assert len(seed_items) == 13
     assert {i.decision for i in seed_items} == {"Upheld"}
