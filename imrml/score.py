@@ -190,6 +190,9 @@ def _parquet_chunks(path: Path, rejects: list[Reject], keys: frozenset[str] | No
     first = 1
     try:
         pf = pq.ParquetFile(path)
+        if not _is_item_table(pf.schema_arrow.names):
+            rejects.append(Reject(str(path), _NOT_ITEMS))
+            return
         wanted = None if keys is None else [c for c in pf.schema_arrow.names if c in keys]
         for batch in pf.iter_batches(batch_size=size, columns=wanted):
             yield Chunk(batch=batch, source=str(path), first_row=first)
@@ -215,9 +218,20 @@ def _letter_rows(letters: list[Path], rejects: list[Reject], keys: frozenset[str
                 yield _kept(label_item(rec).to_dict(), keys)
 
 
+_NOT_ITEMS = "not a table of items: it has neither a case_id nor an item column"
+
+
+def _is_item_table(columns) -> bool:
+    """A CSV or Parquet file without both identifying columns is some other table (a manifest, a report)."""
+    return "case_id" in columns or "item" in columns
+
+
 def _table_rows(table: Path, rejects: list[Reject], keys: frozenset[str] | None) -> Iterator[dict[str, Any]]:
     try:
         for row_no, row in enumerate(iter_table(table), 1):
+            if row_no == 1 and table.suffix.lower() == ".csv" and not _is_item_table(row):  # the header's names
+                rejects.append(Reject(str(table), _NOT_ITEMS))
+                return
             if not isinstance(row, dict):
                 rejects.append(Reject(str(table), "row is not a record (object)", row_no))
                 continue

@@ -127,6 +127,23 @@ def test_bad_rows_go_to_rejects_and_schema_mismatch_fails_at_once(project, tmp_p
     assert not (tmp_path / "t.csv").exists()
 
 
+def test_a_table_that_is_not_items_is_one_reject_not_one_per_row(project, tmp_path):
+    """A manifest or report beside the letters is rejected as a whole, naming why; the letters still score."""
+    home, truth = project
+    manifest = pd.DataFrame({"file": ["a.pdf", "b.pdf"], "case_number": ["CM1", "CM2"], "items": [2, 1]})
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    manifest.to_csv(folder / "MANIFEST.csv", index=False)
+    manifest.to_parquet(folder / "report.parquet")
+    for f in FIXTURES.glob("*.txt"):
+        (folder / f.name).write_text(f.read_text())
+    result = score("models:/outcome_case/1", [folder], tmp_path / "s.csv")
+    assert result.n_scored == 8
+    assert sorted((r.source, r.row, r.reason) for r in result.rejects) == [
+        (str(folder / "MANIFEST.csv"), None, "not a table of items: it has neither a case_id nor an item column"),
+        (str(folder / "report.parquet"), None, "not a table of items: it has neither a case_id nor an item column")]
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_parquet_bad_rows_are_found_in_every_batch_with_their_row_numbers(project, tmp_path, jobs):
     """Parquet rows are checked where their batch is scored; row numbers still count from the file's start."""
