@@ -1,5 +1,6 @@
 """Shared test fixtures: where the real letters of ../shared are, and the rule for when they are absent."""
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -30,3 +31,16 @@ def seeds_dir() -> Path:
 @pytest.fixture(scope="session")
 def dwc_dir() -> Path:
     return require_shared(DWC)
+
+
+@contextlib.contextmanager
+def own_tracking_store(home: Path, chdir: bool = False):
+    """IMRML_HOME at ``home`` (a sqlite store and artifacts of its own), no MLflow URI from outside; yields the
+    MonkeyPatch for more settings."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IMRML_HOME", str(home))
+        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
+        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
+        if chdir:
+            mp.chdir(home)
+        yield mp

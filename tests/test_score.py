@@ -13,7 +13,7 @@ from imrml.score import SchemaMismatch, load_model, score
 from imrml.synth import write_corpus
 from imrml.train import train_experiment
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, own_tracking_store
 
 PRE_REVIEW = ("decision", "rationale", "reviewer_guideline", "reviewer_guideline_text", "decision_date",
               "guideline_family", "guideline_topic")
@@ -33,16 +33,12 @@ def _experiment(target: str, view: str) -> dict:
 def project(tmp_path_factory):
     """A project folder with its own MLflow store, a small generated corpus and two registered models."""
     home = tmp_path_factory.mktemp("project")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("IMRML_HOME", str(home))
-    mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-    mp.chdir(home)
-    write_corpus(home / "corpus", n=120, seed=7)
-    truth = home / "corpus" / "truth.jsonl"
-    for target, view in (("outcome", "case"), ("guideline_family", "rationale")):
-        train_experiment(parse_experiment(_experiment(target, view)), data=str(truth))
-    yield home, truth
-    mp.undo()
+    with own_tracking_store(home, chdir=True):
+        write_corpus(home / "corpus", n=120, seed=7)
+        truth = home / "corpus" / "truth.jsonl"
+        for target, view in (("outcome", "case"), ("guideline_family", "rationale")):
+            train_experiment(parse_experiment(_experiment(target, view)), data=str(truth))
+        yield home, truth
 
 
 def _rows(path):

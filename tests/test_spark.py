@@ -24,7 +24,7 @@ from imrml.score import score  # noqa: E402
 from imrml.synth import write_corpus  # noqa: E402
 from imrml.train import train_experiment  # noqa: E402
 
-from .conftest import ROOT  # noqa: E402
+from .conftest import ROOT, own_tracking_store  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,
@@ -49,28 +49,24 @@ def _example():
 def project(tmp_path_factory):
     """A project folder with its own MLflow store and a champion outcome_case model; 30 items to score."""
     home = tmp_path_factory.mktemp("spark_project")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("IMRML_HOME", str(home))
-    mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-    mp.setenv("PYSPARK_PYTHON", sys.executable)
-    mp.chdir(home)
-    write_corpus(home / "corpus", n=120, seed=7)
-    truth = home / "corpus" / "truth.jsonl"
-    train_experiment(parse_experiment({
-        "experiment": {"name": "t_outcome_case", "view": "case", "target": "outcome"},
-        "features": {"word_ngrams": [1, 1], "char_ngrams": False, "max_features": 2000},
-        "model": {"kind": "logreg"},
-        "split": {"kind": "group_kfold", "n_splits": 2, "seed": 0},
-        "registry": {"name": "outcome_case"},
-    }), data=str(truth))
-    promote("outcome_case")
-    rows = list(iter_table(truth))[:30]
-    # the last ten as cases before review: no decision, rationale or reviewer's guideline (nulls in Spark)
-    rows = rows[:20] + [{k: v for k, v in r.items() if k not in PRE_REVIEW} for r in rows[20:]]
-    items = home / "items.jsonl"
-    write_jsonl(rows, items)
-    yield home, items
-    mp.undo()
+    with own_tracking_store(home, chdir=True) as mp:
+        mp.setenv("PYSPARK_PYTHON", sys.executable)
+        write_corpus(home / "corpus", n=120, seed=7)
+        truth = home / "corpus" / "truth.jsonl"
+        train_experiment(parse_experiment({
+            "experiment": {"name": "t_outcome_case", "view": "case", "target": "outcome"},
+            "features": {"word_ngrams": [1, 1], "char_ngrams": False, "max_features": 2000},
+            "model": {"kind": "logreg"},
+            "split": {"kind": "group_kfold", "n_splits": 2, "seed": 0},
+            "registry": {"name": "outcome_case"},
+        }), data=str(truth))
+        promote("outcome_case")
+        rows = list(iter_table(truth))[:30]
+        # the last ten as cases before review: no decision, rationale or reviewer's guideline (nulls in Spark)
+        rows = rows[:20] + [{k: v for k, v in r.items() if k not in PRE_REVIEW} for r in rows[20:]]
+        items = home / "items.jsonl"
+        write_jsonl(rows, items)
+        yield home, items
 
 
 @pytest.fixture(scope="module")

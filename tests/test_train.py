@@ -12,6 +12,7 @@ import pytest
 from imrml.experiment import load_experiment, parse_experiment
 from imrml.io import write_table
 from imrml.train import make_splits, prepare_dataset, train_command, train_experiment
+from tests.conftest import own_tracking_store
 from tests.test_features import make_records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,10 +24,7 @@ OUTCOME_METRICS = {"balanced_accuracy", "macro_f1", "roc_auc", "pr_auc", "recall
 def mlflow_home(tmp_path_factory):
     """A tracking store of its own: IMRML_HOME points at a temp folder (sqlite + mlartifacts there)."""
     home = tmp_path_factory.mktemp("mlflow-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("IMRML_HOME", str(home))
-        mp.delenv("MLFLOW_TRACKING_URI", raising=False)
-        mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    with own_tracking_store(home):
         yield home
 
 
