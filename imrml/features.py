@@ -235,7 +235,7 @@ class LineCachedTfidfVectorizer(TfidfVectorizer):
 
     _CACHE_LINES = 4096
 
-    def _line_ngrams(self):
+    def _line_ngrams(self, vocabulary: dict[str, int] | None = None):
         """A :class:`_LineNgrams` for this vectorizer's settings, or None when lines could interact."""
         if self.analyzer != "word" or self.preprocessor is not None or self.tokenizer is not None:
             return None
@@ -243,7 +243,7 @@ class LineCachedTfidfVectorizer(TfidfVectorizer):
         probe = "Ab\ncd 12\n34 e-\nf g.\n\nh"
         if tokenize(probe) != [t for line in probe.split("\n") for t in tokenize(line)]:
             return None
-        return _LineNgrams(self, self._CACHE_LINES)
+        return _LineNgrams(self, self._CACHE_LINES, vocabulary)
 
     def build_analyzer(self):
         lines = self._line_ngrams()
@@ -257,11 +257,10 @@ class LineCachedTfidfVectorizer(TfidfVectorizer):
 
     def _count_vocab(self, raw_documents, fixed_vocab):
         # Transforming (fixed vocabulary): count from each line's cached vocabulary indices.
-        lines = self._line_ngrams() if fixed_vocab else None
+        lines = self._line_ngrams(self.vocabulary_) if fixed_vocab else None
         if lines is None:
             return super()._count_vocab(raw_documents, fixed_vocab)
         vocabulary = self.vocabulary_
-        lines.vocabulary = vocabulary
         j_indices: list[int] = []
         indptr = [0]
         for doc in raw_documents:
@@ -300,14 +299,14 @@ class DistinctTfidfVectorizer(TfidfVectorizer):
 class _LineNgrams:
     """Per-call cache: line -> (its tokens, its n-grams or, with a vocabulary, their vocabulary indices)."""
 
-    def __init__(self, vectorizer: TfidfVectorizer, max_lines: int):
+    def __init__(self, vectorizer: TfidfVectorizer, max_lines: int, vocabulary: dict[str, int] | None = None):
         self.preprocess = vectorizer.build_preprocessor()
         self.tokenize = vectorizer.build_tokenizer()
         self.stop_words = vectorizer.get_stop_words()
         self.word_ngrams = vectorizer._word_ngrams
         min_n, max_n = vectorizer.ngram_range
         self.spanning_sizes = range(max(min_n, 2), max_n + 1)
-        self.vocabulary: dict[str, int] | None = None
+        self.vocabulary = vocabulary  # given: a line's n-grams are kept as their vocabulary indices
         self.max_lines = max_lines
         self.cache: dict[str, tuple[list[str], list]] = {}
 
