@@ -11,7 +11,7 @@ import sys
 import pypdfium2 as pdfium
 
 from _common import SHARED, best_of, save
-from imrml.extract import letter_text
+from imrml.letters.extract import letter_text
 from imrml.parse import parse_letter, parse_text
 
 

@@ -34,8 +34,8 @@ def build_inputs(sizes: list[int]) -> dict[int, Path]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from imrml.io import iter_table
-    from imrml.synth import write_corpus
+    from imrml.records.tables import iter_table
+    from imrml.synth.corpus import write_corpus
 
     corpus = WORK / "corpus"
     if not (corpus / "truth.jsonl").exists():
@@ -67,7 +67,7 @@ def build_inputs(sizes: list[int]) -> dict[int, Path]:
 
 
 def train_model() -> str:
-    from imrml.experiment import load_experiment
+    from imrml.learn.experiment import load_experiment
     from imrml.train import train_experiment
 
     os.environ["IMRML_HOME"] = str(WORK)
@@ -78,7 +78,7 @@ def train_model() -> str:
 
 def score_one(uri: str, path: str, out: str) -> dict:
     """Run in a child process: score ``path`` and report time and peak memory."""
-    from imrml.score import load_model, score
+    from imrml.jobs.score import load_model, score
 
     model = load_model(uri)
     t0 = time.perf_counter()
@@ -95,7 +95,7 @@ def bare_predict_proba(uri: str, path: Path, n: int = 10_000) -> float:
     """items/s of the fitted pipeline's predict_proba on items already in memory."""
     import pyarrow.parquet as pq
 
-    from imrml.score import model_input_frame, load_model
+    from imrml.jobs.score import model_input_frame, load_model
 
     model = load_model(uri)
     rows = pq.read_table(path).slice(0, n).to_pylist()
@@ -113,8 +113,8 @@ def real_letters_predict_proba(uri: str) -> dict | None:
     """
     from _common import SHARED
 
-    from imrml.parse import parse_paths
-    from imrml.score import load_model, model_input_frame
+    from imrml.letters.parse import parse_paths
+    from imrml.jobs.score import load_model, model_input_frame
 
     folder = SHARED / "data" / "dwc-letters"
     if not folder.exists():

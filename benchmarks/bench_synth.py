@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from _common import save
-from imrml.synth import write_corpus
+from imrml.synth.corpus import write_corpus
 
 N_TXT = 10_000
 N_PDF = 500

@@ -11,9 +11,9 @@ items is not timed. The rationale view's model is timed too (reported, no target
 import time
 
 from _common import ROOT, save
-from imrml.experiment import load_experiment
+from imrml.learn.experiment import load_experiment
 from imrml.features import records_to_frame
-from imrml.synth import generate_letters
+from imrml.synth.corpus import generate_letters
 from imrml.train import build_experiment_pipeline, prepare_dataset
 
 N_ITEMS = 100_000
@@ -34,7 +34,7 @@ def main():
     t0 = time.perf_counter()
     records = items(N_ITEMS)
     gen_s = time.perf_counter() - t0
-    result = {"data": f"{len(records)} generated items (imrml.synth.generate_letters, seed 0)",
+    result = {"data": f"{len(records)} generated items (imrml.synth.corpus.generate_letters, seed 0)",
               "generate_seconds": round(gen_s, 1)}
     for name in EXPERIMENTS:
         exp = load_experiment(ROOT / "experiments" / f"{name}.toml")

@@ -7,7 +7,7 @@
 Run it from the project folder (or set IMRML_HOME) so that ``models:/`` resolves
 against the project's ``mlflow.db`` (or set MLFLOW_TRACKING_URI). Spark reads the
 items; each partition is flattened into the model's input columns exactly as
-``imrml score`` does it (``imrml.score.model_input_frame``: lists joined, citations to
+``imrml score`` does it (``imrml.jobs.score.model_input_frame``: lists joined, citations to
 ``*_sources``, labels filled, age as a float); the registered pyfunc scores them on
 the executors; case_id, item_index, prediction and p_overturned go to Parquet.
 """
@@ -24,8 +24,8 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.functions import col, struct, to_json
 
-from imrml.score import model_input_frame
-from imrml.tracking import configure_tracking
+from imrml.jobs.score import model_input_frame
+from imrml.mlops.tracking import configure_tracking
 
 # The outcome models' output (their signature): one string and a probability per class.
 RESULT_TYPE = "prediction string, p_overturned double, p_upheld double"

@@ -1,23 +1,53 @@
 """imrml: learn from California Independent Medical Review final determination letters.
 
-The pipeline, one module per step:
-    parse   letters (PDF or text) -> one ItemRecord per disputed item
-    labels  citations -> normalized guideline family / topic labels
-    synth   a generated corpus of realistic letters with their true items
-    features, models, train   experiment files -> fitted pipelines tracked in MLflow
-    score   batch-score new cases with a registered model
+The pipeline, a package per layer, each importing only from the layers above it here:
+
+    records   the item record, the one conversion from records to a frame, table I/O
+    letters   PDF/text -> letter layouts -> items, citations, labels
+    synth     a generated corpus of letters with their true items
+    learn     experiments, views, features, estimators, data sets and splits, metrics (no MLflow)
+    mlops     MLflow tracking, the registered pyfunc model and its champion, run artifacts
+    jobs      parse, labels, synth, train, promote, score, demo
+    cli       the ``imrml`` command
+
+What users script, importable from ``imrml`` (each loaded on first use, so that
+``import imrml`` stays light):
+
+    parse_letter, parse_paths      letters -> labelled ItemRecords
+    label_items                    (re)label records from their citations
+    records_to_frame               records -> the frame models read
+    load_experiment, build_pipeline   an experiment file -> an unfitted scikit-learn model
+    train_experiment               fit, cross-validate, track and register an experiment
+    load_model, score              a registered model -> scored items
 """
 
-from .schema import Citation, ItemRecord, Letter
+from importlib import import_module
 
 __version__ = "0.1.0"
 
+_PUBLIC = {
+    "Citation": "imrml.records.schema",
+    "ItemRecord": "imrml.records.schema",
+    "Letter": "imrml.records.schema",
+    "records_to_frame": "imrml.records.frame",
+    "parse_letter": "imrml.letters.parse",
+    "parse_paths": "imrml.letters.parse",
+    "label_items": "imrml.letters.labels",
+    "load_experiment": "imrml.learn.experiment",
+    "build_pipeline": "imrml.learn.pipeline",
+    "train_experiment": "imrml.jobs.train",
+    "load_model": "imrml.mlops.registry",
+    "score": "imrml.jobs.score",
+}
 
-def parse_letter(path_or_text, source_file=None):
-    """Parse one letter (a path to .pdf/.txt, or the letter's text) into a Letter with its items."""
-    from .parse import parse_letter as _parse_letter
-
-    return _parse_letter(path_or_text, source_file=source_file)
+__all__ = [*_PUBLIC, "__version__"]
 
 
-__all__ = ["Citation", "ItemRecord", "Letter", "parse_letter", "__version__"]
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'imrml' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,66 +1,62 @@
-"""The ``imrml`` command: a thin layer over functions the tests call directly.
+"""The ``imrml`` command: argument parsing only; each command calls one job of :mod:`imrml.jobs`.
 
-Each subcommand parses its arguments and calls one function of the pipeline
-module that owns the work (parse, labels, synth, train, registry, score).
+One error policy for every command: what a user can cause (a bad file, a bad
+setting, a missing input) is one line, ``imrml COMMAND: error: <reason>``, and
+exit status 2, never a traceback; credentials in URIs are redacted. Anything
+else is a bug and keeps its traceback. Diagnostics go through ``logging``
+(``-v`` shows more).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import logging
 import sys
+
+from .records.errors import UserError, redact
 
 EPILOG = "Run 'imrml COMMAND --help' for each command's options. Docs: README.md."
 
 
-def _cmd_parse(args: argparse.Namespace) -> int:
-    from .parse import parse_files_command
+def _job(target: str):
+    """The job function ``"module:function"`` of imrml.jobs, imported when its command runs (so that
+    ``imrml parse`` does not pay for importing MLflow)."""
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(f"imrml.jobs.{module}"), function)
 
-    return parse_files_command(
-        args.letters, args.output, rejects=args.rejects, allow_rejects=args.allow_rejects, progress=not args.quiet
-    )
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    return _job("parse:parse_command")(args.letters, args.output, rejects=args.rejects,
+                                       allow_rejects=args.allow_rejects, progress=not args.quiet)
 
 
 def _cmd_labels(args: argparse.Namespace) -> int:
-    from .labels import labels_command
-
-    return labels_command(args.items, output=args.output)
+    return _job("labels:labels_command")(args.items, output=args.output)
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    from .synth import synth_command
-
-    return synth_command(
-        n=args.n, seed=args.seed, output=args.output, fmt=args.format, overturn_rate=args.overturn_rate
-    )
+    return _job("synth:synth_command")(n=args.n, seed=args.seed, output=args.output, fmt=args.format,
+                                       overturn_rate=args.overturn_rate)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .train import train_command
-
-    return train_command(args.experiment, data=args.data)
+    return _job("train:train_command")(args.experiment, data=args.data)
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
-    from .registry import promote_command
-
-    return promote_command(args.model, version=args.version)
+    return _job("promote:promote_command")(args.model, version=args.version)
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from .score import score_command
-
-    return score_command(
+    return _job("score:score_command")(
         args.model, args.inputs, args.output, rejects=args.rejects, explain=args.explain,
         chunk_size=args.chunk_size, allow_rejects=args.allow_rejects, jobs=args.jobs,
     )
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from .demo import DemoConfig, run_demo
-
-    return run_demo(DemoConfig(letters=args.letters, seed=args.seed, out=Path(args.output)))
+    return _job("demo:demo_command")(letters=args.letters, seed=args.seed, output=args.output)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train outcome and guideline classifiers tracked in MLflow, and batch-score new cases.",
         epilog=EPILOG,
     )
+    p.add_argument("-v", "--verbose", action="store_true", help="show diagnostic messages")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sp = sub.add_parser(
@@ -164,14 +161,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format=f"imrml {args.command}: %(message)s")
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("imrml: interrupted", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError) as e:
-        print(f"imrml {args.command}: error: {e}", file=sys.stderr)
+    except (UserError, OSError) as e:
+        print(f"imrml {args.command}: error: {redact(_one_line(e))}", file=sys.stderr)
         return 2
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.filename is not None:
+        return f"{e.filename}: {e.strerror or e}"
+    return (str(e).splitlines() or [type(e).__name__])[0]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,2 @@
+"""Jobs: each reads its inputs and settings and calls letters, learn and mlops: parse, labels, synth,
+train, promote, score, demo."""

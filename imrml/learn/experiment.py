@@ -1,0 +1,407 @@
+"""Experiment files: TOML in ``experiments/`` read into a typed, validated :class:`Experiment`.
+
+An experiment names its view, target, data, features, model, split and where
+the fitted model is registered::
+
+    [experiment]
+    name = "outcome_case_logreg"
+    extends = "_base.toml"     # optional: a shared file whose tables this one completes
+    view = "case"              # case | rationale
+    target = "outcome"         # outcome | guideline_family | guideline_topic
+
+    [data]                     # items = "...", or letters = "...", or neither: a generated corpus
+    synth_letters = 1500
+    synth_seed = 0
+    min_class_count = 5        # guideline labels rarer than this fold into "other-rare"
+
+    [features]                 # word_ngrams, char_ngrams, lexicon, structured, treatment_class, ...
+
+    [model]
+    kind = "logreg"            # one of MODEL_KINDS
+    [model.logreg]             # the parameters of that kind, and only of that kind
+    C = 1.0
+
+    [split]                    # group_kfold (n_splits, seed) or by_date (test_fraction)
+
+    [registry]                 # name (default <target>_<view>), primary_metric, register
+
+``extends`` merges the named file (relative to this one) under this one, table
+by table, so blocks every experiment shares are written once. Every value a
+model uses is here or in the defaults below: nothing is changed in code.
+Unknown sections or keys and bad values raise :class:`ExperimentError` naming
+the file and the key.
+
+This module owns the enumerations (views, targets, model kinds, splits,
+metrics) that the modules it configures import.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from ..records.errors import UserError
+
+VIEWS = ("case", "rationale")
+TARGETS = ("outcome", "guideline_family", "guideline_topic")
+LEARNED_KINDS = ("logreg", "linear_svm_calibrated", "hist_gradient_boosting")
+BASELINE_KINDS = ("majority", "keyword_rule", "claims_copy")
+MODEL_KINDS = LEARNED_KINDS + BASELINE_KINDS
+SPLITS = ("group_kfold", "by_date")
+OUTCOME_METRICS = ("balanced_accuracy", "macro_f1", "roc_auc", "pr_auc", "recall_overturned", "brier", "ece")
+GUIDELINE_METRICS = ("accuracy", "macro_f1", "top3_accuracy")
+LOWER_IS_BETTER = ("brier", "ece")
+DEFAULT_PRIMARY = {"outcome": "pr_auc", "guideline_family": "macro_f1", "guideline_topic": "macro_f1"}
+DEFAULT_SYNTH_LETTERS = 1500
+
+
+class ExperimentError(UserError):
+    """A bad experiment file: the message names the file and the key."""
+
+
+@dataclass
+class DataConfig:
+    items: str | None = None
+    letters: str | None = None
+    synth_letters: int = DEFAULT_SYNTH_LETTERS
+    synth_seed: int = 0
+    min_class_count: int = 5
+
+
+@dataclass
+class FeatureConfig:
+    word_ngrams: list[int] | bool = field(default_factory=lambda: [1, 2])
+    char_ngrams: list[int] | bool = field(default_factory=lambda: [3, 5])
+    lexicon: bool = True
+    structured: bool = True
+    treatment_class: bool = True
+    max_features: int = 50_000
+    min_df: int = 2
+    text_columns: list[str] | None = None
+
+    def build_kwargs(self) -> dict[str, Any]:
+        return {
+            "word_ngrams": tuple(self.word_ngrams) if self.word_ngrams else None,
+            "char_ngrams": tuple(self.char_ngrams) if self.char_ngrams else None,
+            "lexicon": self.lexicon,
+            "structured": self.structured,
+            "treatment_class": self.treatment_class,
+            "max_features": self.max_features,
+            "min_df": self.min_df,
+        }
+
+
+# ---------------------------------------------------------------- model parameters, one table per kind
+
+
+@dataclass
+class LogregParams:
+    C: float = 1.0
+    class_weight: str = "balanced"  # or "none"
+    tol: float = 1e-3  # sklearn's 1e-4 costs 2-3x the iterations for no measurable gain here
+    max_iter: int = 1000
+
+
+@dataclass
+class LinearSvmCalibratedParams:
+    C: float = 1.0
+    class_weight: str = "balanced"
+    tol: float = 1e-3
+    max_iter: int = 2000
+    calibration: str = "sigmoid"  # or "isotonic"
+    calibration_folds: int = 3
+
+
+@dataclass
+class HistGradientBoostingParams:
+    max_iter: int = 100
+    learning_rate: float = 0.1
+    max_leaf_nodes: int = 31
+    class_weight: str = "balanced"
+    max_dense_features: int = 2000  # the chi-squared-best features the trees see, made dense
+
+
+@dataclass
+class MajorityParams:
+    pass
+
+
+@dataclass
+class KeywordRuleParams:
+    confidence: float = 0.9  # the probability given to the class the rationale's conclusion names
+
+
+@dataclass
+class ClaimsCopyParams:
+    confidence: float = 0.8  # the probability added to the claims administrator's label
+
+
+MODEL_PARAMS: dict[str, type] = {
+    "logreg": LogregParams,
+    "linear_svm_calibrated": LinearSvmCalibratedParams,
+    "hist_gradient_boosting": HistGradientBoostingParams,
+    "majority": MajorityParams,
+    "keyword_rule": KeywordRuleParams,
+    "claims_copy": ClaimsCopyParams,
+}
+
+
+@dataclass
+class ModelConfig:
+    kind: str = "logreg"
+    params: Any = field(default_factory=LogregParams)  # the MODEL_PARAMS dataclass of ``kind``
+
+
+@dataclass
+class SplitConfig:
+    kind: str = "group_kfold"
+    n_splits: int = 5
+    test_fraction: float = 0.25
+    seed: int = 0
+
+
+@dataclass
+class RegistryConfig:
+    name: str | None = None
+    primary_metric: str | None = None
+    register: bool = True
+
+
+@dataclass
+class Experiment:
+    name: str
+    view: str
+    target: str
+    description: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    registry: RegistryConfig = field(default_factory=RegistryConfig)
+    path: str | None = None  # the file it came from
+    text: str = ""  # the experiment as read, its bases merged in (logged as an artifact)
+
+    @property
+    def registered_name(self) -> str:
+        return self.registry.name or f"{self.target}_{self.view}"
+
+    @property
+    def primary_metric(self) -> str:
+        return self.registry.primary_metric or DEFAULT_PRIMARY[self.target]
+
+    @property
+    def greater_is_better(self) -> bool:
+        return self.primary_metric not in LOWER_IS_BETTER
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.model.kind in BASELINE_KINDS
+
+    def params(self) -> dict[str, Any]:
+        """Every config value, flattened to "section.key" (what MLflow logs as params)."""
+        out: dict[str, Any] = {
+            "experiment.name": self.name, "experiment.view": self.view, "experiment.target": self.target,
+            "experiment.file": self.path or "",
+        }
+        for section in ("data", "features", "split", "registry"):
+            for k, v in asdict(getattr(self, section)).items():
+                out[f"{section}.{k}"] = v
+        out["model.kind"] = self.model.kind
+        for k, v in asdict(self.model.params).items():
+            out[f"model.{self.model.kind}.{k}"] = v
+        out["registry.name"] = self.registered_name
+        out["registry.primary_metric"] = self.primary_metric
+        return out
+
+
+# ---------------------------------------------------------------- reading and checking
+
+_SECTIONS = {"data": DataConfig, "features": FeatureConfig, "split": SplitConfig, "registry": RegistryConfig}
+_EXPERIMENT_KEYS = ("name", "description", "view", "target", "extends")
+
+_TYPE_CHECKS = {
+    "str | None": (lambda v: isinstance(v, str), "a string"),
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "float": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "list[int] | bool": (lambda v: v is False or (isinstance(v, list) and len(v) == 2 and v[0] <= v[1]
+                                                  and all(isinstance(x, int) and x >= 1 for x in v)),
+                         "[low, high] n-gram sizes or false"),
+    "list[str] | None": (lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(x, str) for x in v),
+                         "a list of column names"),
+}
+
+
+def _typed(cls: type, raw: dict[str, Any], where: str, err) -> Any:
+    """An instance of dataclass ``cls`` from a TOML table, every key known and of its type."""
+    known = {f.name: str(f.type) for f in fields(cls)}
+    kw = {}
+    for k, v in raw.items():
+        if k not in known:
+            hint = f"known: {', '.join(known)}" if known else "this table takes no keys"
+            raise err(f"{where}.{k}", f"unknown key ({hint})")
+        check, expected = _TYPE_CHECKS[known[k]]
+        if not check(v):
+            raise err(f"{where}.{k}", f"{v!r} is not {expected}")
+        kw[k] = float(v) if known[k] == "float" else v
+    return cls(**kw)
+
+
+def _model_config(raw: Any, err) -> ModelConfig:
+    if not isinstance(raw, dict):
+        raise err("[model]", "must be a table")
+    kind = raw.get("kind", "logreg")
+    if kind not in MODEL_KINDS:
+        raise err("model.kind", f"{kind!r} is not one of {', '.join(MODEL_KINDS)}")
+    for k, v in raw.items():
+        if k == "kind":
+            continue
+        if k in MODEL_KINDS:
+            if k != kind:
+                raise err(f"[model.{k}]", f"parameters of {k}, but model.kind is {kind!r}")
+            if not isinstance(v, dict):
+                raise err(f"[model.{k}]", "must be a table")
+            continue
+        raise err(f"model.{k}", f"unknown key: the parameters of {kind} go in a [model.{kind}] table "
+                                f"(known: {', '.join(f.name for f in fields(MODEL_PARAMS[kind])) or 'none'})")
+    return ModelConfig(kind, _typed(MODEL_PARAMS[kind], raw.get(kind, {}), f"model.{kind}", err))
+
+
+def parse_experiment(doc: dict[str, Any], path: str = "<experiment>", text: str = "") -> Experiment:
+    """An :class:`Experiment` from a TOML document (bases already merged); errors name ``path`` and the key."""
+
+    def err(key: str, msg: str) -> ExperimentError:
+        return ExperimentError(f"{path}: {key}: {msg}")
+
+    unknown = sorted(set(doc) - set(_SECTIONS) - {"experiment", "model"})
+    if unknown:
+        known = ", ".join(f"[{s}]" for s in ("experiment", *_SECTIONS, "model"))
+        raise err(f"[{unknown[0]}]", f"unknown section (known: {known})")
+    head = doc.get("experiment")
+    if not isinstance(head, dict):
+        raise err("[experiment]", "missing section (it needs name, view and target)")
+    for k in head:
+        if k not in _EXPERIMENT_KEYS:
+            raise err(f"experiment.{k}", f"unknown key (known: {', '.join(_EXPERIMENT_KEYS)})")
+    for k in ("name", "view", "target"):
+        if k not in head:
+            raise err(f"experiment.{k}", "missing")
+        if not isinstance(head[k], str) or not head[k]:
+            raise err(f"experiment.{k}", "must be a non-empty string")
+    if head["view"] not in VIEWS:
+        raise err("experiment.view", f"{head['view']!r} is not one of {', '.join(VIEWS)}")
+    if head["target"] not in TARGETS:
+        raise err("experiment.target", f"{head['target']!r} is not one of {', '.join(TARGETS)}")
+    if not isinstance(head.get("description", ""), str):
+        raise err("experiment.description", "must be a string")
+
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        raw = doc.get(name, {})
+        if not isinstance(raw, dict):
+            raise err(f"[{name}]", "must be a table")
+        sections[name] = _typed(cls, raw, name, err)
+    sections["model"] = _model_config(doc.get("model", {}), err)
+    exp = Experiment(name=head["name"], view=head["view"], target=head["target"],
+                     description=head.get("description", ""), path=path, text=text, **sections)
+    _validate(exp, err)
+    return exp
+
+
+def _validate(exp: Experiment, err) -> None:
+    d, f, m, s, r = exp.data, exp.features, exp.model, exp.split, exp.registry
+    p, where = m.params, f"model.{m.kind}"
+    if d.items and d.letters:
+        raise err("data.items", "give items or letters, not both")
+    if d.synth_letters < 1:
+        raise err("data.synth_letters", "must be at least 1")
+    if d.min_class_count < 1:
+        raise err("data.min_class_count", "must be at least 1")
+    for k in ("C", "learning_rate", "tol"):
+        if hasattr(p, k) and getattr(p, k) <= 0:
+            raise err(f"{where}.{k}", "must be positive")
+    for k in ("max_iter", "max_leaf_nodes", "max_dense_features"):
+        if hasattr(p, k) and getattr(p, k) < 1:
+            raise err(f"{where}.{k}", "must be at least 1")
+    if hasattr(p, "calibration_folds") and p.calibration_folds < 2:
+        raise err(f"{where}.calibration_folds", "must be at least 2")
+    if hasattr(p, "calibration") and p.calibration not in ("sigmoid", "isotonic"):
+        raise err(f"{where}.calibration", f"{p.calibration!r} is not 'sigmoid' or 'isotonic'")
+    if hasattr(p, "class_weight") and p.class_weight not in ("balanced", "none"):
+        raise err(f"{where}.class_weight", f"{p.class_weight!r} is not 'balanced' or 'none'")
+    if hasattr(p, "confidence") and not 0 < p.confidence <= 1:
+        raise err(f"{where}.confidence", "must be in (0, 1]")
+    if m.kind == "keyword_rule" and (exp.target != "outcome" or exp.view != "rationale"):
+        raise err("model.kind", "keyword_rule reads the rationale for the outcome: it needs target = 'outcome' "
+                                "and view = 'rationale'")
+    if m.kind == "claims_copy" and exp.target == "outcome":
+        raise err("model.kind", "claims_copy copies the claims administrator's guideline: it needs a guideline target")
+    if f.max_features < 1:
+        raise err("features.max_features", "must be at least 1")
+    if f.min_df < 1:
+        raise err("features.min_df", "must be at least 1")
+    if f.word_ngrams is True or f.char_ngrams is True:
+        raise err("features.word_ngrams" if f.word_ngrams is True else "features.char_ngrams",
+                  "give [low, high] n-gram sizes, or false")
+    if m.kind in LEARNED_KINDS and not (f.word_ngrams or f.char_ngrams or f.lexicon or f.structured
+                                        or f.treatment_class):
+        raise err("[features]", "every feature is disabled")
+    if s.kind not in SPLITS:
+        raise err("split.kind", f"{s.kind!r} is not one of {', '.join(SPLITS)}")
+    if s.n_splits < 2:
+        raise err("split.n_splits", "must be at least 2")
+    if not 0 < s.test_fraction < 1:
+        raise err("split.test_fraction", "must be between 0 and 1")
+    allowed_metrics = OUTCOME_METRICS if exp.target == "outcome" else GUIDELINE_METRICS
+    if r.primary_metric is not None and r.primary_metric not in allowed_metrics:
+        raise err("registry.primary_metric", f"{r.primary_metric!r} is not one of {', '.join(allowed_metrics)} "
+                                             f"(the {exp.target} metrics)")
+    if r.name is not None and not r.name.strip():
+        raise err("registry.name", "must not be empty")
+
+
+def _merged(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``child`` over ``base``, table by table (a key of the child replaces the base's)."""
+    out = dict(base)
+    for k, v in child.items():
+        out[k] = _merged(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+    return out
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    if not path.is_file():
+        raise ExperimentError(f"{path}: no such experiment file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as e:
+        raise ExperimentError(f"{path}: not valid TOML ({e})") from None
+
+
+def read_experiment_document(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], str]:
+    """The TOML document of an experiment file with its ``extends`` chain merged in, and the texts read."""
+    path = Path(path)
+    if path.resolve() in _seen:
+        raise ExperimentError(f"{path}: experiment.extends: a loop ({' -> '.join(str(p) for p in (*_seen, path))})")
+    doc, text = _read_toml(path)
+    extends = doc.get("experiment", {}).get("extends") if isinstance(doc.get("experiment"), dict) else None
+    if extends is None:
+        return doc, text
+    if not isinstance(extends, str) or not extends:
+        raise ExperimentError(f"{path}: experiment.extends: must be a file name")
+    base_path = path.parent / extends
+    if not base_path.is_file():
+        raise ExperimentError(f"{path}: experiment.extends: no such file {base_path}")
+    base, base_text = read_experiment_document(base_path, (*_seen, path.resolve()))
+    doc = _merged(base, doc)
+    doc["experiment"].pop("extends", None)
+    return doc, f"# {base_path.name}\n{base_text}\n# {path.name}\n{text}"
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file (with the files it extends)."""
+    doc, text = read_experiment_document(path)
+    return parse_experiment(doc, str(path), text)

@@ -1,0 +1,189 @@
+"""Views: the only place that says which record columns a model may read.
+
+- ``case``: only what exists when the IMR application is filed: the case
+  summary, the item as requested, the claims administrator's guideline and its
+  labels, the patient's age and sex, the priority and the dates that give the
+  time from injury to UR. Never the rationale, the decision or the reviewer's
+  guideline.
+- ``rationale``: the same plus the reviewer's rationale, for the question
+  "across letters, what was decided and why".
+
+A view is the head of every pipeline (:func:`view_head`): :class:`ColumnSelector`
+keeps exactly the view's columns, so whatever else the input holds never
+reaches a feature; :class:`PrepareColumns` derives the columns the features read.
+The model's input schema, the columns a scored table must have, and the
+post-decision fields a pre-review view must never read are all defined here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ..records.frame import records_to_frame
+from .experiment import VIEWS
+
+# Fields that exist only after the reviewer decided: a pre-review view never reads any of them.
+POST_DECISION_FIELDS: tuple[str, ...] = (
+    "decision",
+    "rationale",
+    "reviewer_guideline",
+    "reviewer_guideline_text",
+    "decision_date",
+    "guideline_family",
+    "guideline_topic",
+)
+
+CASE_COLUMNS: tuple[str, ...] = (
+    "case_summary",
+    "item",
+    "original_request",
+    "claims_guideline_text",
+    "claims_guideline_sources",
+    "claims_guideline_family",
+    "claims_guideline_topic",
+    "reviewer_specialties",
+    "patient_age",
+    "patient_sex",
+    "priority",
+    "date_of_injury",
+    "ur_denial_date",
+)
+VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "case": CASE_COLUMNS,
+    # the reviewer's rationale; never the decision, the reviewer's guideline or the labels made from it
+    "rationale": CASE_COLUMNS + ("rationale",),
+}
+# The text each view's word n-grams read, by default.
+DEFAULT_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "case": ("case_summary", "item", "original_request", "claims_guideline_text"),
+    "rationale": ("rationale", "item", "original_request"),
+}
+NUMERIC_COLUMNS = ("patient_age",)
+# Columns whose record form is not a string: the age, and the specialties (a list in a record).
+NON_STRING_COLUMNS = (*NUMERIC_COLUMNS, "reviewer_specialties")
+# Text a model reads that a table must carry: without it the model would score empty text.
+REQUIRED_TEXT_COLUMNS = ("item", "case_summary", "claims_guideline_text", "rationale")
+
+
+def view_columns(view: str) -> tuple[str, ...]:
+    """The columns ``view`` may read."""
+    if view not in VIEW_COLUMNS:
+        raise ValueError(f"unknown view {view!r}: expected one of {', '.join(VIEWS)}")
+    return VIEW_COLUMNS[view]
+
+
+def required_columns(view: str) -> tuple[str, ...]:
+    """The columns of ``view`` that an input table must have."""
+    return tuple(c for c in view_columns(view) if c in REQUIRED_TEXT_COLUMNS)
+
+
+def days_between(start: Any, end: Any) -> float:
+    """Days from ISO date ``start`` to ``end``, NaN when either is missing or bad."""
+    try:
+        return float((date.fromisoformat(str(end)[:10]) - date.fromisoformat(str(start)[:10])).days)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def as_texts(X) -> list[str]:
+    """One text column (a frame's first column, a Series or an array) as a list of str, "" for missing."""
+    if isinstance(X, pd.DataFrame):
+        X = X.iloc[:, 0]
+    if isinstance(X, pd.Series):
+        return X.fillna("").astype(str).tolist()
+    return ["" if _is_missing(x) else str(x) for x in np.asarray(X).ravel()]
+
+
+class ColumnSelector(TransformerMixin, BaseEstimator):
+    """Keep exactly ``columns`` of a record frame, adding missing ones as empty.
+
+    This is the view: anything else in the input (the rationale for the case
+    view, the decision, the reviewer's guideline, the labels) is dropped here,
+    before any feature sees the row.
+    """
+
+    def __init__(self, columns: Sequence[str] = CASE_COLUMNS):
+        self.columns = columns
+
+    def fit(self, X, y=None):
+        self.columns_ = list(self.columns)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = records_to_frame(X)
+        out = {}
+        for col in self.columns_:
+            if col in X.columns:
+                out[col] = X[col].to_numpy()
+            elif col in NUMERIC_COLUMNS:
+                out[col] = np.full(len(X), np.nan)
+            else:
+                out[col] = np.full(len(X), "", dtype=object)
+        return pd.DataFrame(out, index=range(len(X)))
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        return np.asarray(self.columns_, dtype=object)
+
+
+class PrepareColumns(TransformerMixin, BaseEstimator):
+    """Derive the columns the features read from the view's columns.
+
+    ``text`` joins ``text_columns``; ``item_text`` is the item as requested
+    (and the original request); ``days_injury_to_ur`` is the time from injury
+    to the UR denial; categorical columns get "" for missing.
+    """
+
+    def __init__(self, text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS["case"]):
+        self.text_columns = text_columns
+
+    def fit(self, X, y=None):
+        missing = [c for c in self.text_columns if c not in X.columns]
+        if missing:
+            raise ValueError(f"text columns {missing} are not in the view's columns {list(X.columns)}")
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        out = pd.DataFrame(index=X.index)
+        parts = [X[c].fillna("").astype(str) for c in self.text_columns]
+        out["text"] = parts[0].str.cat(parts[1:], sep="\n") if len(parts) > 1 else parts[0]
+        item = X["item"].fillna("").astype(str) if "item" in X else pd.Series("", index=X.index)
+        orig = X["original_request"].fillna("").astype(str) if "original_request" in X else ""
+        out["item_text"] = item.str.cat(orig, sep=" ") if isinstance(orig, pd.Series) else item
+        for col in X.columns:
+            if col in self.text_columns or col in ("item", "original_request", "date_of_injury", "ur_denial_date"):
+                continue
+            if col in NUMERIC_COLUMNS:
+                out[col] = pd.to_numeric(X[col], errors="coerce").astype(float)
+            else:
+                out[col] = ["" if _is_missing(v) else str(v) for v in X[col]]
+        if "date_of_injury" in X and "ur_denial_date" in X:
+            out["days_injury_to_ur"] = [
+                days_between(a, b) for a, b in zip(X["date_of_injury"], X["ur_denial_date"], strict=True)
+            ]
+        return out
+
+
+def view_head(view: str, text_columns: Sequence[str] | None = None) -> list[tuple[str, Any]]:
+    """The first two pipeline steps of a view: select its columns, derive the feature columns."""
+    cols = view_columns(view)
+    text_columns = tuple(text_columns) if text_columns else DEFAULT_TEXT_COLUMNS[view]
+    bad = [c for c in text_columns if c not in cols]
+    if bad:
+        raise ValueError(f"text columns {bad} are not in the {view} view (its columns: {list(cols)})")
+    return [("view", ColumnSelector(cols)), ("prepare", PrepareColumns(text_columns))]

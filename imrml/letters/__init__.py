@@ -1,0 +1,1 @@
+"""Letters: text extraction, letter layouts and parsing, citations, labels and their summary."""

@@ -1,0 +1,150 @@
+"""IMR final determination letters (PDF or text, every generation) -> one labelled ItemRecord per disputed item.
+
+Each layout module recognises its letters and reads them into :class:`~imrml.letters.text.LetterParts`:
+
+* :mod:`~imrml.letters.layout_2013`: ``2013`` ("MAXIMUS Federal Services, Inc. has determined
+  the request for X is (not) medically necessary and appropriate");
+* :mod:`~imrml.letters.layout_2014`: ``2014`` (no header block; "HOW THE IMR FINAL
+  DETERMINATION WAS MADE", items "X: Upheld") and ``2016`` (the same body under a
+  two-column header block).
+
+Public entry points: :func:`parse_letter` (one letter) and :func:`parse_paths` (a batch,
+with a reject reason for every file that yields no items).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..records.schema import ItemRecord, Letter, Reject
+from ..records.tables import find_inputs
+from . import layout_2013, layout_2014
+from .citations import parse_guideline_paragraph
+from .extract import LetterError, letter_text
+from .fields import injury_date_from_summary, parse_patient, parse_reviewer, to_iso_date, ur_date_from_summary
+from .labels import label_item
+from .text import clean_lines
+
+# Tried in order: a 2013 letter also has headings the later layouts look for.
+LAYOUTS = (layout_2013, layout_2014)
+
+
+def recognise(lines: list[str]):
+    """(template name, layout module) of the letter, or a LetterError naming why it is not one."""
+    for layout in LAYOUTS:
+        template = layout.recognise(lines)
+        if template is not None:
+            return template, layout
+    raise LetterError("not an IMR final determination letter (none of its headings or item blocks found)")
+
+
+def parse_text(text: str, source_file: str = "<text>") -> Letter:
+    """Parse a letter's text. Raises LetterError with a one-line reason when it yields no items."""
+    if not text.strip():
+        raise LetterError("empty file")
+    lines = clean_lines(text)
+    template, layout = recognise(lines)
+    parts = layout.read(lines)
+    if not parts.blocks:
+        raise LetterError("IMR letter with no parseable disputed items")
+    header, summary = parts.header, parts.summary
+    specialties, states = parse_reviewer(parts.reviewer_text)
+    age, sex = parse_patient(summary)
+    stem = Path(source_file).stem if source_file not in ("", "<text>") else None
+    case_id = header.get("case_number", "").split()[0] if header.get("case_number") else (stem or "unknown")
+    priority = header.get("priority")
+    records = []
+    for n, b in enumerate(parts.blocks, 1):
+        records.append(label_item(ItemRecord(
+            source_file=source_file,
+            case_id=case_id,
+            template=template,
+            decision_date=to_iso_date(header.get("decision_date")),
+            date_assigned=to_iso_date(header.get("date_assigned")),
+            ur_denial_date=to_iso_date(header.get("ur_denial_date")) or ur_date_from_summary(summary),
+            application_received=to_iso_date(header.get("application_received")),
+            date_of_injury=to_iso_date(header.get("date_of_injury")) or injury_date_from_summary(summary),
+            priority=priority.split()[0] if priority else None,
+            reviewer_specialties=list(specialties),
+            reviewer_licensure=list(states),
+            patient_age=age,
+            patient_sex=sex,
+            case_summary=summary,
+            item_index=n,
+            item=" ".join(b.item.split()),
+            original_request=b.original_request,
+            decision=b.decision,
+            claims_guideline_text=b.claims_text,
+            reviewer_guideline_text=b.reviewer_text,
+            claims_guideline=parse_guideline_paragraph(b.claims_text),
+            reviewer_guideline=parse_guideline_paragraph(b.reviewer_text),
+            rationale=b.rationale,
+        )))
+    return Letter(source_file=source_file, case_id=case_id, template=template, items=records)
+
+
+def parse_letter(path_or_text: str | Path, source_file: str | None = None) -> Letter:
+    """Parse one letter: a path to a .pdf/.txt file, or the letter's text itself.
+
+    Raises :class:`imrml.extract.LetterError` with a one-line reason if it yields no items.
+    """
+    if isinstance(path_or_text, Path) or ("\n" not in path_or_text and len(path_or_text) < 4096
+                                          and Path(path_or_text).suffix.lower() in (".pdf", ".txt")):
+        path = Path(path_or_text)
+        return parse_text(letter_text(path), source_file=source_file or path.name)
+    return parse_text(path_or_text, source_file=source_file or "<text>")
+
+
+@dataclass
+class ParseResult:
+    records: list[ItemRecord] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    n_files: int = 0
+    n_letters: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"{self.n_files} files: {self.n_letters} letters parsed into {len(self.records)} items, "
+                f"{len(self.rejects)} rejected ({self.seconds:.1f} s)")
+
+
+def iter_parsed(paths: Iterable[Path], progress: bool = False) -> Iterator[Letter | Reject]:
+    """Yield a Letter or a Reject for each file, in order."""
+    files = list(paths)
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), unit="letter", desc="parse", file=sys.stderr)
+    try:
+        for f in files:
+            try:
+                yield parse_letter(Path(f), source_file=str(f))
+            except LetterError as e:
+                yield Reject(str(f), str(e))
+            except OSError as e:
+                yield Reject(str(f), f"cannot read: {e.strerror or e}")
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def parse_paths(paths: Iterable[str | Path], progress: bool = False) -> ParseResult:
+    """Parse letter files and folders (searched recursively for .pdf/.txt)."""
+    t0 = time.perf_counter()
+    files = find_inputs(paths)
+    result = ParseResult(n_files=len(files))
+    for out in iter_parsed(files, progress=progress):
+        if isinstance(out, Reject):
+            result.rejects.append(out)
+        else:
+            result.n_letters += 1
+            result.records.extend(out.items)
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -1,0 +1,1 @@
+"""MLOps: where MLflow tracks, the registry (pyfunc model, aliases, promotion), run artifacts."""

@@ -1,0 +1,82 @@
+"""Where MLflow tracks: a sqlite file in the project folder, or the server MLFLOW_TRACKING_URI names.
+
+Defaults that need nothing: ``sqlite:///<project>/mlflow.db`` with artifacts in
+``<project>/mlartifacts`` (project = ``IMRML_HOME`` or the current folder).
+A ``MLFLOW_TRACKING_URI`` in the environment (e.g. ``http://mlflow:5000`` for a
+PostgreSQL-backed tracking server) is honoured unchanged, and the server's own
+artifact store is used (a ``sqlite:///`` URI keeps artifacts in ``mlartifacts``
+beside the database file, not in the current folder).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import warnings
+from pathlib import Path
+
+_QUIET = False
+
+
+def project_home() -> Path:
+    return Path(os.environ.get("IMRML_HOME") or os.getcwd()).resolve()
+
+
+def quiet_mlflow() -> None:
+    """Silence MLflow's migration logs and advisory warnings (once)."""
+    global _QUIET
+    if _QUIET:
+        return
+    _QUIET = True
+    for name in ("alembic", "mlflow", "mlflow.store", "mlflow.tracking", "mlflow.models", "mlflow.pyfunc",
+                 "mlflow.utils", "mlflow.system_metrics"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
+    warnings.filterwarnings(
+        "ignore", message=r".*(Hint: Inferred schema|integer column|pkg_resources|Add type hints|"
+        r"can be interpreted in multiple ways|keyword-only|Operation with range).*")
+    os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
+
+
+def configure_tracking() -> str:
+    """Point MLflow at the tracking store; return its URI."""
+    import mlflow
+
+    quiet_mlflow()
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if uri:
+        mlflow.set_tracking_uri(uri)
+        mlflow.set_registry_uri(os.environ.get("MLFLOW_REGISTRY_URI", uri))
+        return uri
+    home = project_home()
+    uri = f"sqlite:///{home / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return uri
+
+
+def artifact_root() -> Path | None:
+    """Where new experiments keep artifacts: beside a local sqlite store, else the server's choice (None)."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        return project_home() / "mlartifacts"
+    if uri.startswith("sqlite:///"):
+        db = Path(uri[len("sqlite:///"):])
+        return (db if db.is_absolute() else Path.cwd() / db).resolve().parent / "mlartifacts"
+    return None
+
+
+def ensure_experiment(name: str) -> str:
+    """The MLflow experiment's id, created if needed (local store: artifacts under mlartifacts/)."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    exp = client.get_experiment_by_name(name)
+    if exp is not None:
+        if exp.lifecycle_stage == "deleted":
+            client.restore_experiment(exp.experiment_id)
+        return exp.experiment_id
+    root = artifact_root()
+    location = None if root is None else (root / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)).as_uri()
+    return client.create_experiment(name, artifact_location=location)

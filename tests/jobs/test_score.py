@@ -1,0 +1,206 @@
+"""Batch scoring with a registered model: letters, parsed items, pre-review cases; nothing lost."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from imrml.jobs.score import SchemaMismatch, score
+from imrml.jobs.train import train_experiment
+from imrml.learn.experiment import parse_experiment
+from imrml.mlops.registry import load_model
+from imrml.records.tables import iter_table, write_jsonl
+from imrml.synth.corpus import write_corpus
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+PRE_REVIEW = ("decision", "rationale", "reviewer_guideline", "reviewer_guideline_text", "decision_date",
+              "guideline_family", "guideline_topic")
+
+
+def _experiment(target: str, view: str) -> dict:
+    return {
+        "experiment": {"name": f"t_{target}_{view}", "view": view, "target": target},
+        "features": {"word_ngrams": [1, 1], "char_ngrams": False, "max_features": 2000},
+        "model": {"kind": "logreg"},
+        "split": {"kind": "group_kfold", "n_splits": 2, "seed": 0},
+        "registry": {"name": f"{target}_{view}"},
+    }
+
+
+@pytest.fixture(scope="module")
+def project(module_tracking_home):
+    """A project folder with its own MLflow store, a small generated corpus and two registered models."""
+    home = module_tracking_home
+    write_corpus(home / "corpus", n=120, seed=7)
+    truth = home / "corpus" / "truth.jsonl"
+    for target, view in (("outcome", "case"), ("guideline_family", "rationale")):
+        train_experiment(parse_experiment(_experiment(target, view)), data=str(truth))
+    return home, truth
+
+
+def _rows(path):
+    return list(iter_table(path))
+
+
+def test_scores_letters_and_tables_with_every_input_accounted_for(project, tmp_path):
+    home, truth = project
+    n_truth = len(_rows(truth))
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a letter at all\n")
+    out = tmp_path / "scored.csv"
+    result = score("models:/outcome_case/1", [truth, FIXTURES, bad], out)
+    rows = pd.read_csv(out)
+    assert result.n_scored == len(rows) == n_truth + 8  # 8 items in the three fixture letters
+    assert [r.source for r in result.rejects] == [str(bad)]
+    assert {"case_id", "item_index", "prediction", "p_overturned", "p_upheld", "model_name", "model_version",
+            "run_id", "stated_decision", "disagrees"} <= set(rows.columns)
+    assert ((rows.p_overturned + rows.p_upheld - 1).abs() < 1e-6).all()
+    assert set(rows.prediction) <= {"Upheld", "Overturned"}
+    assert (rows.model_name == "outcome_case").all() and (rows.model_version == 1).all()
+    # the flag says where the model and the letter's stated decision point different ways
+    assert (rows.disagrees == (rows.prediction != rows.stated_decision)).all()
+
+
+def test_pre_review_cases_score_with_the_case_view_model(project, tmp_path):
+    home, truth = project
+    cases = [{k: v for k, v in r.items() if k not in PRE_REVIEW} for r in _rows(truth)[:50]]
+    path = tmp_path / "cases.jsonl"
+    write_jsonl(cases, path)
+    out = tmp_path / "scored.parquet"
+    result = score("models:/outcome_case/1", [path], out)
+    frame = pd.read_parquet(out)
+    assert result.n_scored == 50 and not result.rejects
+    assert frame.stated_decision.isna().all() and frame.disagrees.isna().all()
+    # the same cases with their post-decision fields present score identically (case view reads none of them)
+    full = tmp_path / "full.jsonl"
+    write_jsonl(_rows(truth)[:50], full)
+    score("models:/outcome_case/1", [full], tmp_path / "full.parquet")
+    assert pd.read_parquet(tmp_path / "full.parquet").p_overturned.tolist() == frame.p_overturned.tolist()
+
+
+def test_guideline_model_gives_top3_and_explanations(project, tmp_path):
+    home, truth = project
+    out = tmp_path / "scored.jsonl"
+    score("models:/guideline_family_rationale/1", [truth], out, explain_top=True)
+    rows = _rows(out)
+    assert all(r["top1_label"] == r["prediction"] for r in rows)
+    assert all(r["top1_p"] >= r["top2_p"] >= r["top3_p"] for r in rows if "top3_p" in r)
+    assert sum(bool(r["explanation"]) for r in rows) > 0.9 * len(rows)
+    truth_labels = {(r["case_id"], r["item_index"]): r["guideline_family"] for r in _rows(truth)}
+    assert all(r["stated_label"] == truth_labels[r["case_id"], r["item_index"]] for r in rows)
+    assert all(r["disagrees"] == (r["prediction"] != r["stated_label"]) for r in rows)
+    # letters are labelled on the way, so their items state the reviewer's guideline too
+    from imrml.letters.labels import label_items
+    from imrml.letters.parse import parse_paths
+
+    score("models:/guideline_family_rationale/1", [FIXTURES], tmp_path / "letters.jsonl")
+    want = {(r.case_id, r.item_index): r.guideline_family for r in label_items(parse_paths([FIXTURES]).records)}
+    got = {(r["case_id"], r["item_index"]): r["stated_label"] for r in _rows(tmp_path / "letters.jsonl")}
+    assert got == want and None not in got.values()
+
+
+def test_bad_rows_go_to_rejects_and_schema_mismatch_fails_at_once(project, tmp_path):
+    home, truth = project
+    rows = _rows(truth)[:10]
+    rows[3] = {**rows[3], "item": ""}
+    rows[5] = {**rows[5], "case_id": None}
+    rows[7] = {**rows[7], "claims_guideline": "MTUS"}
+    rows[8] = {**rows[8], "patient_age": "fifty"}
+    path = tmp_path / "items.jsonl"
+    write_jsonl(rows, path)
+    result = score("models:/outcome_case/1", [path], tmp_path / "s.csv")
+    assert result.n_scored == 6 and sorted(r.row for r in result.rejects) == [4, 6, 8, 9]
+    assert {r.reason for r in result.rejects} == {
+        "missing item", "missing case_id", "malformed claims_guideline: expected a list of citations",
+        "patient_age is not a number: 'fifty'"}
+    thin = tmp_path / "thin.jsonl"
+    write_jsonl([{"case_id": r["case_id"], "item": r["item"]} for r in rows], thin)
+    with pytest.raises(SchemaMismatch, match="case_summary, claims_guideline_text"):
+        score("models:/outcome_case/1", [thin], tmp_path / "t.csv")
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_a_table_that_is_not_items_is_one_reject_not_one_per_row(project, tmp_path):
+    """A manifest or report beside the letters is rejected as a whole, naming why; the letters still score."""
+    home, truth = project
+    manifest = pd.DataFrame({"file": ["a.pdf", "b.pdf"], "case_number": ["CM1", "CM2"], "items": [2, 1]})
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    manifest.to_csv(folder / "MANIFEST.csv", index=False)
+    manifest.to_parquet(folder / "report.parquet")
+    for f in FIXTURES.glob("*.txt"):
+        (folder / f.name).write_text(f.read_text())
+    result = score("models:/outcome_case/1", [folder], tmp_path / "s.csv")
+    assert result.n_scored == 8
+    assert sorted((r.source, r.row, r.reason) for r in result.rejects) == [
+        (str(folder / "MANIFEST.csv"), None, "not a table of items: it has neither a case_id nor an item column"),
+        (str(folder / "report.parquet"), None, "not a table of items: it has neither a case_id nor an item column")]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_parquet_bad_rows_are_found_in_every_batch_with_their_row_numbers(project, tmp_path, jobs):
+    """Parquet rows are checked where their batch is scored; row numbers still count from the file's start."""
+    home, truth = project
+    rows = _rows(truth)[:45]
+    for i in (2, 17, 33):
+        rows[i] = {**rows[i], "item": None}
+    rows[40] = {**rows[40], "case_id": "  "}
+    path = tmp_path / "items.parquet"
+    pd.DataFrame(rows).to_parquet(path)
+    out = tmp_path / "s.jsonl"
+    result = score("models:/outcome_case/1", [path, FIXTURES], out, chunk_size=10, jobs=jobs)
+    assert [(r.source, r.row, r.reason) for r in result.rejects] == (
+        [(str(path), n, "missing item") for n in (3, 18, 34)] + [(str(path), 41, "missing case_id")])
+    scored = _rows(out)
+    assert result.n_scored == len(scored) == 41 + 8  # and the 8 items of the fixture letters
+    kept = [r for i, r in enumerate(rows) if i not in (2, 17, 33, 40)]
+    assert [(r["case_id"], r["source_file"]) for r in scored[8:]] == [(r["case_id"], r["source_file"]) for r in kept]
+
+
+def test_cli_summary_and_exit_status(project, tmp_path):
+    home, truth = project
+    from imrml.cli import main
+
+    out = tmp_path / "scored.csv"
+    assert main(["score", "--model", "models:/outcome_case/1", str(truth), "-o", str(out)]) == 0
+    assert main(["score", "--model", "models:/no_such_model/1", str(truth), "-o", str(out)]) == 2
+
+
+def test_mlflow_models_predict_matches_imrml_score(project, tmp_path):
+    home, truth = project
+    model = load_model("models:/outcome_case/1")
+    rows = _rows(truth)[:20]
+    from imrml.jobs.score import model_input_frame
+
+    frame = model_input_frame(rows)
+    cols = [c.name for c in model.pyfunc.metadata.get_input_schema().inputs]
+    inp = tmp_path / "input.json"
+    inp.write_text(json.dumps({"dataframe_split": json.loads(frame[cols].to_json(orient="split", index=False))}))
+    out = tmp_path / "pred.json"
+    proc = subprocess.run([sys.executable, "-m", "mlflow", "models", "predict", "-m", "models:/outcome_case/1",
+                           "-i", str(inp), "-o", str(out), "-t", "json", "--env-manager", "local"],
+                          capture_output=True, text=True, cwd=home)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    served = pd.DataFrame(json.loads(out.read_text())["predictions"])
+    score(model, [_write(tmp_path / "rows.jsonl", rows)], tmp_path / "ours.csv")
+    ours = pd.read_csv(tmp_path / "ours.csv")
+    assert served.prediction.tolist() == ours.prediction.tolist()
+    assert (served.p_overturned - ours.p_overturned).abs().max() < 1e-5
+
+
+def _write(path, rows):
+    write_jsonl(rows, path)
+    return path
+
+
+def test_worker_processes_give_the_same_output_in_input_order(project, tmp_path):
+    home, truth = project
+    serial, parallel = tmp_path / "serial.jsonl", tmp_path / "parallel.jsonl"
+    a = score("models:/outcome_case/1", [truth], serial, chunk_size=60, jobs=1)
+    b = score("models:/outcome_case/1", [truth], parallel, chunk_size=60, jobs=2)
+    assert a.n_scored == b.n_scored > 120  # several chunks
+    assert serial.read_text() == parallel.read_text()

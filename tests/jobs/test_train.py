@@ -1,0 +1,166 @@
+"""Training runs read back through the MLflow API: params, metrics, plots, data, registered versions."""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+
+from imrml.cli import main
+from imrml.jobs.train import train_experiment
+from imrml.learn.experiment import load_experiment
+from imrml.mlops.tracking import configure_tracking
+from imrml.records.tables import write_table
+from imrml.synth.corpus import write_corpus
+
+FAST_FEATURES = {"word_ngrams": [1, 2], "char_ngrams": False, "max_features": 3000}
+OUTCOME_METRICS = {"balanced_accuracy", "macro_f1", "roc_auc", "pr_auc", "recall_overturned", "brier", "ece"}
+
+
+def _client():
+    configure_tracking()
+    return mlflow.MlflowClient()
+
+
+@pytest.fixture(scope="module")
+def exp(make_experiment):
+    """``exp(name, view, target, kind, registry=None, **sections)`` with fast features and 3 folds."""
+    def build(name, view="case", target="outcome", kind="logreg", registry=None, **sections):
+        sections.setdefault("split", {"n_splits": 3})
+        if registry:
+            sections["registry"] = {"name": registry}
+        return make_experiment(name, view, target, kind, features=FAST_FEATURES, **sections)
+    return build
+
+
+@pytest.fixture(scope="module")
+def records(make_records):
+    return make_records(60, seed=7)
+
+
+@pytest.fixture(scope="module")
+def outcome_run(module_tracking_home, records, exp):
+    return train_experiment(exp("outcome_case_logreg"), records=records)
+
+
+def test_run_logs_params_metrics_and_plots(outcome_run):
+    client = _client()
+    run = client.get_run(outcome_run.run_id)
+    p = run.data.params
+    assert p["experiment.view"] == "case" and p["experiment.target"] == "outcome" and p["model.kind"] == "logreg"
+    assert p["split.kind"] == "group_kfold" and p["split.n_folds"] == "3" and p["model.logreg.class_weight"] == "balanced"
+    assert int(p["data.n_items"]) == outcome_run.info["n_items"] and "Overturned" in p["data.label_counts"]
+    m = run.data.metrics
+    assert OUTCOME_METRICS <= set(m)
+    assert 0 <= m["roc_auc"] <= 1 and 0 <= m["brier"] <= 1
+    assert len(client.get_metric_history(outcome_run.run_id, "fold.roc_auc")) == 3
+    files = {f.path for f in client.list_artifacts(outcome_run.run_id)}
+    assert {"confusion_matrix.png", "roc.png", "pr.png", "calibration.png", "classification_report.txt",
+            "per_class_report.csv", "top_features.json", "misclassified.csv", "experiment.toml",
+            "metrics.json"} <= files
+    local = client.download_artifacts(outcome_run.run_id, "misclassified.csv")
+    mis = pd.read_csv(local)
+    assert {"case_id", "item_index", "true", "predicted", "text"} <= set(mis.columns)
+    # the data: digest, size and label counts through mlflow.data
+    inputs = run.inputs.dataset_inputs
+    assert len(inputs) == 1 and inputs[0].dataset.digest
+    assert run.data.tags["imrml.data_digest"] == inputs[0].dataset.digest
+
+
+def test_registered_version_carries_metrics_and_serves_records(outcome_run, records):
+    import mlflow
+
+    client = _client()
+    assert outcome_run.registered_name == "outcome_case"
+    mv = client.get_model_version("outcome_case", outcome_run.version)
+    assert mv.tags["primary_metric"] == "pr_auc"
+    assert float(mv.tags["metric.pr_auc"]) == pytest.approx(outcome_run.metrics["pr_auc"], rel=1e-4)
+    model = mlflow.pyfunc.load_model(f"models:/outcome_case/{outcome_run.version}")
+    sig_cols = set(model.metadata.get_input_schema().input_names())
+    assert "rationale" not in sig_cols and "decision" not in sig_cols and "case_summary" in sig_cols
+
+    full = pd.DataFrame([r.to_dict() for r in records[:20]])
+    out = model.predict(full)
+    assert list(out.columns) == ["prediction", "p_overturned", "p_upheld"]
+    np.testing.assert_allclose(out["p_overturned"] + out["p_upheld"], 1.0)
+
+    # a case before review: no rationale, decision or reviewer guideline, some columns missing
+    pre = pd.DataFrame([{"item": "Norco 10/325 mg #90", "case_summary": "Chronic low back pain.",
+                         "patient_age": 50.0}])
+    assert len(model.predict(pre)) == 1
+
+    # the case view is blind to everything decided in review
+    mutated = full.assign(rationale="The request is medically necessary.", decision="Overturned",
+                          reviewer_guideline_text="ODG", guideline_family="ODG", guideline_topic="Surgery",
+                          reviewer_guideline=[[{"source": "ODG", "text": "ODG"}]] * len(full))
+    pd.testing.assert_frame_equal(out, model.predict(mutated))
+
+
+def test_guideline_run_folds_rare_classes_and_logs_top3(module_tracking_home, records, exp):
+    recs = [copy.copy(r) for r in records]
+    recs[0].guideline_topic = "Acupuncture"  # a class of one: folded into other-rare
+    recs[1].guideline_topic = "Programs"
+    res = train_experiment(exp("topic_rationale", view="rationale", target="guideline_topic"), records=recs)
+    assert {"accuracy", "macro_f1", "top3_accuracy"} <= set(res.metrics)
+    assert set(res.info["folded_rare_classes"]) == {"Acupuncture", "Programs"}
+    assert "other-rare" in res.info["label_counts"]
+    run = _client().get_run(res.run_id)
+    assert "Acupuncture" in run.data.params["data.folded_rare_classes"]
+
+
+def test_train_command_from_an_items_file(module_tracking_home, records, tmp_path, capsys):
+    items = tmp_path / "items.jsonl"
+    write_table([r.to_dict() for r in records], items)
+    f = tmp_path / "e.toml"
+    f.write_text('[experiment]\nname = "kw"\nview = "rationale"\ntarget = "outcome"\n'
+                 '[model]\nkind = "keyword_rule"\n[split]\nn_splits = 3\n[registry]\nname = "cli_check"\n')
+    assert main(["train", str(f), "--data", str(items)]) == 0
+    out = capsys.readouterr().out
+    assert "registered cli_check v1" in out and "pr_auc=1.000" in out
+    run = _client().search_runs([_client().get_experiment_by_name("imrml/outcome_rationale").experiment_id],
+                                filter_string="tags.`imrml.experiment` = 'kw'")[0]
+    assert run.data.params["data.source"] == str(items)
+
+
+def test_generated_corpus(module_tracking_home, tmp_path, exp):
+    write_corpus(tmp_path / "corpus", n=60, seed=5)
+    truth = tmp_path / "corpus" / "truth.jsonl"
+    res = train_experiment(exp("gen_outcome_rationale", view="rationale", registry="gen_outcome"), data=str(truth))
+    assert res.info["n_letters"] == 60 and res.version == "1"
+    client = _client()
+    assert client.get_run(res.run_id).data.params["data.source"] == str(truth)
+    assert "roc_auc" in res.metrics
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_real_letters(module_tracking_home, dwc_dir, root, exp):
+    """The 120 real letters: parsed, labelled, trained; the run and version read back."""
+    res = train_experiment(load_experiment(root / "experiments" / "outcome_rationale_keyword_rule.toml"),
+                           data=str(dwc_dir))
+    assert res.info["n_letters"] >= 100 and res.info["label_counts"]["Overturned"] >= 10
+    assert res.metrics["balanced_accuracy"] > 0.8
+    res2 = train_experiment(exp("dwc_family_case", target="guideline_family"), data=str(dwc_dir))
+    client = _client()
+    run = client.get_run(res2.run_id)
+    assert run.data.params["data.source"] == str(dwc_dir)
+    assert {"accuracy", "macro_f1", "top3_accuracy"} <= set(run.data.metrics)
+    assert "confusion_matrix.png" in {f.path for f in client.list_artifacts(res2.run_id)}
+    mv = client.get_model_version("guideline_family_case", res2.version)
+    assert mv.tags["primary_metric"] == "macro_f1"
+    if os.environ.get("IMRML_REQUIRE_SHARED") == "1":
+        assert res2.info["n_items"] >= 150
+
+
+def test_missing_data_path_is_a_clear_error(tracking_home, root, capsys):
+    exp = root / "experiments" / "outcome_case_majority.toml"
+    assert main(["train", str(exp), "--data", str(tracking_home / "nope.jsonl")]) == 2
+    assert "nope.jsonl: no such items file or letters folder" in capsys.readouterr().err
+    empty = tracking_home / "letters"
+    empty.mkdir()
+    (empty / "junk.txt").write_text("not a letter\n")
+    assert main(["train", str(exp), "--data", str(empty)]) == 2

@@ -1,0 +1,79 @@
+"""imrml's own estimators: scikit-learn's checks (every one passes, none switched off), the baselines' rules,
+label folding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from imrml.learn.estimators import (
+    RARE,
+    ClaimsCopyClassifier,
+    FoldedLabelClassifier,
+    KeywordRuleClassifier,
+    MajorityClassifier,
+    SelectUpToK,
+    ToDense,
+    rare_labels,
+)
+from imrml.records.frame import records_to_frame
+
+@parametrize_with_checks(
+    [MajorityClassifier(), KeywordRuleClassifier(), ClaimsCopyClassifier(), SelectUpToK(k=3), ToDense(),
+     FoldedLabelClassifier(LogisticRegression(), min_count=2)],
+)
+def test_scikit_learn_conventions(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def frame(make_records):
+    return records_to_frame(make_records(60, seed=3))
+
+
+def test_unfitted_estimators_say_so(frame):
+    for est in (MajorityClassifier(), KeywordRuleClassifier(), FoldedLabelClassifier(MajorityClassifier())):
+        with pytest.raises(NotFittedError):
+            est.predict(frame)
+
+
+def test_majority_and_keyword_rule(frame):
+    y = frame["decision"].to_numpy()
+    maj = MajorityClassifier().fit(frame, y)
+    assert set(maj.predict(frame)) == {"Upheld"}
+    np.testing.assert_allclose(maj.predict_proba(frame)[0].sum(), 1.0)
+    assert KeywordRuleClassifier.rule("Therefore, the request is not medically necessary.") == "Upheld"
+    assert KeywordRuleClassifier.rule("The request is, thus, medically necessary.") == "Overturned"
+    assert KeywordRuleClassifier.rule("nothing to see") is None
+    assert (KeywordRuleClassifier().fit(frame, y).predict(frame) == y).all()
+
+
+def test_claims_copy(frame):
+    fam = frame["guideline_family"].to_numpy()
+    copy = ClaimsCopyClassifier(column="claims_guideline_family").fit(frame, fam)
+    same = frame["claims_guideline_family"].to_numpy() == fam
+    assert (copy.predict(frame)[same] == fam[same]).all()
+    cc = ClaimsCopyClassifier(column="claims_guideline_family").fit(frame, np.where(fam == "ODG", RARE, fam))
+    assert cc.predict(frame.assign(claims_guideline_family="ODG"))[0] == RARE
+
+
+def test_rare_labels_fold_and_new_labels_fold_alike(frame):
+    y = np.array(["a"] * 10 + ["b"] * 10 + ["c"] * 2 + ["d"])
+    assert rare_labels(y, 5) == ["c", "d"]
+    assert rare_labels(np.array(["a"] * 10 + ["b"]), 5) == []  # folding one of two labels would only rename it
+    X = frame.iloc[: len(y)]
+    model = FoldedLabelClassifier(MajorityClassifier(), min_count=5).fit(X, y)
+    assert list(model.classes_) == ["a", "b", RARE] and model.rare_labels_ == ["c", "d"]
+    assert list(model.fold_labels(["a", "c", "never seen"])) == ["a", RARE, RARE]
+    two = FoldedLabelClassifier(MajorityClassifier()).fit(X.iloc[:20], y[:20])
+    assert list(two.fold_labels(["a", "z"])) == ["a", "z"]  # no other-rare class: an unseen label stays itself
+
+
+def test_select_up_to_k_keeps_everything_when_there_are_fewer_features():
+    X = np.abs(np.random.default_rng(0).normal(size=(30, 4)))
+    y = np.arange(30) % 2
+    assert SelectUpToK(k=10).fit(X, y).transform(X).shape == (30, 4)
+    assert SelectUpToK(k=2).fit(X, y).transform(X).shape == (30, 2)
