@@ -14,7 +14,7 @@ INPUT      ?= data/letters
 OUTPUT     ?= data/scored/scored.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test score demo bench-score bench bench-parse parse clean train train-all ui promote bench-train synth bench-synth
+.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse parse clean clean-mlflow train train-all ui promote bench-train synth bench-synth
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,6 +29,14 @@ setup: $(STAMP) ## create .venv and install imrml with its dev tools
 
 test: $(STAMP) ## run the test suite (real letters from ../shared when present)
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## the inner loop: every test not marked slow
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(STAMP) ## ruff (lint and format) and the layers contract (import-linter)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 parse: $(STAMP) ## parse letters: make parse INPUT=data/letters OUTPUT=data/parsed/items.jsonl
 	$(IMRML) parse $(INPUT) -o $(if $(filter data/scored/scored.csv,$(OUTPUT)),data/parsed/items.jsonl,$(OUTPUT))
@@ -75,5 +83,8 @@ spark-test: $(STAMP) ## optional: score on local Spark via mlflow spark_udf (ins
 demo: $(STAMP) ## set up, then generate, parse, train both views, promote, score a held-back slice, summarize
 	$(IMRML) demo
 
-clean: ## remove the environment and generated data (keeps data/letters)
+clean: ## remove the environment and generated data (keeps data/letters and the MLflow store)
 	rm -rf $(VENV) data/generated data/parsed data/scored data/demo bench-results
+
+clean-mlflow: ## remove the project's MLflow store (mlflow.db, mlartifacts/): every run and registered model
+	rm -rf mlflow.db mlartifacts

@@ -24,8 +24,12 @@ def best_of(fn, repeat=3):
 def save(name: str, result: dict) -> Path:
     """Write one benchmark's results to bench-results/<name>.json and print them."""
     RESULTS.mkdir(exist_ok=True)
-    result = {"benchmark": name, "machine": f"{platform.machine()} {os.cpu_count()} cores",
-              "python": platform.python_version(), **result}
+    result = {
+        "benchmark": name,
+        "machine": f"{platform.machine()} {os.cpu_count()} cores",
+        "python": platform.python_version(),
+        **result,
+    }
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

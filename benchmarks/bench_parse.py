@@ -9,10 +9,10 @@ Targets (issue 2): text >= 500 letters/s; PDF time <= 1.5 x bare extraction time
 import sys
 
 import pypdfium2 as pdfium
-
 from _common import SHARED, best_of, save
+
 from imrml.letters.extract import letter_text
-from imrml.parse import parse_letter, parse_text
+from imrml.letters.parse import parse_letter, parse_text
 
 
 def bare_extract(files):

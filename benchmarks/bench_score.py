@@ -25,18 +25,23 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, best_of, save
+import pyarrow as pa
+import pyarrow.parquet as pq
+from _common import ROOT, SHARED, best_of, save
+
+from imrml.jobs.score import model_input_frame, score
+from imrml.jobs.train import train_experiment
+from imrml.learn.experiment import load_experiment
+from imrml.letters.parse import parse_paths
+from imrml.mlops.registry import load_model
+from imrml.mlops.tracking import configure_tracking
+from imrml.records.tables import iter_table
+from imrml.synth.corpus import write_corpus
 
 WORK = ROOT / "data" / "bench-score"
 
 
 def build_inputs(sizes: list[int]) -> dict[int, Path]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from imrml.records.tables import iter_table
-    from imrml.synth.corpus import write_corpus
-
     corpus = WORK / "corpus"
     if not (corpus / "truth.jsonl").exists():
         write_corpus(corpus, n=5000, seed=11)
@@ -67,9 +72,6 @@ def build_inputs(sizes: list[int]) -> dict[int, Path]:
 
 
 def train_model() -> str:
-    from imrml.learn.experiment import load_experiment
-    from imrml.train import train_experiment
-
     os.environ["IMRML_HOME"] = str(WORK)
     exp = load_experiment(ROOT / "experiments" / "outcome_case_logreg.toml")
     res = train_experiment(exp, data=str(WORK / "corpus" / "truth.jsonl"))
@@ -78,29 +80,27 @@ def train_model() -> str:
 
 def score_one(uri: str, path: str, out: str) -> dict:
     """Run in a child process: score ``path`` and report time and peak memory."""
-    from imrml.jobs.score import load_model, score
-
+    configure_tracking()
     model = load_model(uri)
     t0 = time.perf_counter()
     result = score(model, [path], out)
     seconds = time.perf_counter() - t0
     # the parent reads and writes; the workers (one per core) hold the model and score
-    return {"items": result.n_scored, "seconds": round(seconds, 2),
-            "items_per_s": round(result.n_scored / seconds, 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
+    return {
+        "items": result.n_scored,
+        "seconds": round(seconds, 2),
+        "items_per_s": round(result.n_scored / seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+    }
 
 
 def bare_predict_proba(uri: str, path: Path, n: int = 10_000) -> float:
     """items/s of the fitted pipeline's predict_proba on items already in memory."""
-    import pyarrow.parquet as pq
-
-    from imrml.jobs.score import model_input_frame, load_model
-
-    model = load_model(uri)
+    configure_tracking()
     rows = pq.read_table(path).slice(0, n).to_pylist()
     frame = model_input_frame(rows)
-    pipe = model.sklearn_pipeline
+    pipe = load_model(uri).item_model.fitted
     seconds, _ = best_of(lambda: pipe.predict_proba(frame), repeat=3)
     return len(rows) / seconds
 
@@ -111,20 +111,18 @@ def real_letters_predict_proba(uri: str) -> dict | None:
     Real case summaries differ from generated ones in length and wording; this is the
     number that says how fast the features run on real text (262 items: a small sample).
     """
-    from _common import SHARED
-
-    from imrml.letters.parse import parse_paths
-    from imrml.jobs.score import load_model, model_input_frame
-
     folder = SHARED / "data" / "dwc-letters"
     if not folder.exists():
         return None
     rows = [r.to_dict() for r in parse_paths([folder]).records]
     frame = model_input_frame(rows)
-    pipe = load_model(uri).sklearn_pipeline
+    configure_tracking()
+    pipe = load_model(uri).item_model.fitted
     seconds, _ = best_of(lambda: pipe.predict_proba(frame), repeat=5)
-    return {"data": f"{len(rows)} items of {len(set(r['case_id'] for r in rows))} real letters, {folder}",
-            "bare_predict_proba_items_per_s": round(len(rows) / seconds, 1)}
+    return {
+        "data": f"{len(rows)} items of {len({r['case_id'] for r in rows})} real letters, {folder}",
+        "bare_predict_proba_items_per_s": round(len(rows) / seconds, 1),
+    }
 
 
 def main():
@@ -145,8 +143,12 @@ def main():
     runs = {}
     for n, path in sorted(paths.items()):
         with tempfile.TemporaryDirectory() as tmp:
-            proc = subprocess.run([sys.executable, __file__, "--child", uri, str(path), f"{tmp}/scored.parquet"],
-                                  capture_output=True, text=True, env={**os.environ, "IMRML_HOME": str(WORK)})
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", uri, str(path), f"{tmp}/scored.parquet"],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "IMRML_HOME": str(WORK)},
+            )
         if proc.returncode != 0:
             sys.exit(f"scoring {n} items failed:\n{proc.stderr[-3000:]}")
         runs[n] = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -160,13 +162,13 @@ def main():
         "bare_predict_proba_items_per_s": round(bare, 1),
         "score_over_bare_time": round(bare / rate, 2),
         "real_letters": real or "../shared absent: no real-letter reference",
-        "targets": {"items_per_s": ">= 5000", "score_over_bare_time": "<= 1.5",
-                    "peak_rss_1M_over_100k": "<= 1.5"},
+        "targets": {"items_per_s": ">= 5000", "score_over_bare_time": "<= 1.5", "peak_rss_1M_over_100k": "<= 1.5"},
     }
     if 100_000 in runs and 1_000_000 in runs:
         result["peak_rss_1M_over_100k"] = round(runs[1_000_000]["peak_rss_mb"] / runs[100_000]["peak_rss_mb"], 2)
         result["worker_peak_rss_1M_over_100k"] = round(
-            runs[1_000_000]["worker_peak_rss_mb"] / runs[100_000]["worker_peak_rss_mb"], 2)
+            runs[1_000_000]["worker_peak_rss_mb"] / runs[100_000]["worker_peak_rss_mb"], 2
+        )
     save("score", result)
 
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from _common import save
+
 from imrml.synth.corpus import write_corpus
 
 N_TXT = 10_000

@@ -11,10 +11,12 @@ items is not timed. The rationale view's model is timed too (reported, no target
 import time
 
 from _common import ROOT, save
+
+from imrml.learn.dataset import prepare_dataset
 from imrml.learn.experiment import load_experiment
-from imrml.features import records_to_frame
+from imrml.learn.inspect import inner_pipeline
+from imrml.learn.pipeline import build_pipeline
 from imrml.synth.corpus import generate_letters
-from imrml.train import build_experiment_pipeline, prepare_dataset
 
 N_ITEMS = 100_000
 TARGET_S = 120.0
@@ -34,21 +36,23 @@ def main():
     t0 = time.perf_counter()
     records = items(N_ITEMS)
     gen_s = time.perf_counter() - t0
-    result = {"data": f"{len(records)} generated items (imrml.synth.corpus.generate_letters, seed 0)",
-              "generate_seconds": round(gen_s, 1)}
+    result = {
+        "data": f"{len(records)} generated items (imrml.synth.corpus.generate_letters, seed 0)",
+        "generate_seconds": round(gen_s, 1),
+    }
     for name in EXPERIMENTS:
         exp = load_experiment(ROOT / "experiments" / f"{name}.toml")
         t0 = time.perf_counter()
         ds = prepare_dataset(records, exp.target, exp.data.min_class_count)
         frame_s = time.perf_counter() - t0
-        pipe = build_experiment_pipeline(exp)
+        pipe = build_pipeline(exp)
         t1 = time.perf_counter()
         pipe.fit(ds.frame, ds.y)
         fit_s = time.perf_counter() - t1
         t2 = time.perf_counter()
         pipe.predict_proba(ds.frame)
         score_s = time.perf_counter() - t2
-        n_features = len(pipe.named_steps["features"].get_feature_names_out())
+        n_features = len(inner_pipeline(pipe).named_steps["features"].get_feature_names_out())
         result[name] = {
             "items": len(ds.y),
             "frame_seconds": round(frame_s, 1),

@@ -50,20 +50,23 @@ def model_inputs(items: DataFrame, model_uri: str) -> tuple[DataFrame, list[str]
             rows = [json.loads(v) for v in batch["value"]]
             if rows:
                 flat = model_input_frame(rows)
-                yield pd.DataFrame({c: flat[c] if c in flat else pd.Series([None] * len(flat), dtype=object)
-                                    for c in columns})
+                yield pd.DataFrame(
+                    {c: flat[c] if c in flat else pd.Series([None] * len(flat), dtype=object) for c in columns}
+                )
 
     return items.mapInPandas(flatten, ddl), inputs
 
 
-def score_on_spark(spark: SparkSession, items_path: str, output: str,
-                   model_uri: str = "models:/outcome_case@champion") -> DataFrame:
+def score_on_spark(
+    spark: SparkSession, items_path: str, output: str, model_uri: str = "models:/outcome_case@champion"
+) -> DataFrame:
     """Score the items of ``items_path`` with ``model_uri``; write Parquet to ``output``; return it as read back."""
     configure_tracking()  # sqlite:///<project>/mlflow.db unless MLFLOW_TRACKING_URI is set
     df, inputs = model_inputs(read_items(spark, items_path), model_uri)
     udf = mlflow.pyfunc.spark_udf(spark, model_uri, result_type=RESULT_TYPE, env_manager="local")
     scored = df.withColumn("scored", udf(struct(*inputs))).select(
-        *ID_COLUMNS, col("scored.prediction").alias("prediction"), col("scored.p_overturned").alias("p_overturned"))
+        *ID_COLUMNS, col("scored.prediction").alias("prediction"), col("scored.p_overturned").alias("p_overturned")
+    )
     scored.write.mode("overwrite").parquet(output)
     return spark.read.parquet(output)
 
@@ -71,17 +74,22 @@ def score_on_spark(spark: SparkSession, items_path: str, output: str,
 def local_spark(app: str = "imrml-spark-example") -> SparkSession:
     """A local Spark session on two cores whose Python workers use this interpreter (its pandas, mlflow, imrml)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    spark = (SparkSession.builder.master("local[2]").appName(app)
-             .config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", "2")
-             .getOrCreate())
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName(app)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("items", nargs="?", default="data/demo/holdout_items.jsonl", help="parsed items, .jsonl or .parquet")
+    ap.add_argument(
+        "items", nargs="?", default="data/demo/holdout_items.jsonl", help="parsed items, .jsonl or .parquet"
+    )
     ap.add_argument("-o", "--output", default="data/scored/spark_scored.parquet", help="a Parquet folder")
     ap.add_argument("--model", default="models:/outcome_case@champion")
     args = ap.parse_args(argv)

@@ -27,8 +27,9 @@ def _job(target: str):
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    return _job("parse:parse_command")(args.letters, args.output, rejects=args.rejects,
-                                       allow_rejects=args.allow_rejects, progress=not args.quiet)
+    return _job("parse:parse_command")(
+        args.letters, args.output, rejects=args.rejects, allow_rejects=args.allow_rejects, progress=not args.quiet
+    )
 
 
 def _cmd_labels(args: argparse.Namespace) -> int:
@@ -36,8 +37,9 @@ def _cmd_labels(args: argparse.Namespace) -> int:
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    return _job("synth:synth_command")(n=args.n, seed=args.seed, output=args.output, fmt=args.format,
-                                       overturn_rate=args.overturn_rate)
+    return _job("synth:synth_command")(
+        n=args.n, seed=args.seed, output=args.output, fmt=args.format, overturn_rate=args.overturn_rate
+    )
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -50,8 +52,14 @@ def _cmd_promote(args: argparse.Namespace) -> int:
 
 def _cmd_score(args: argparse.Namespace) -> int:
     return _job("score:score_command")(
-        args.model, args.inputs, args.output, rejects=args.rejects, explain=args.explain,
-        chunk_size=args.chunk_size, allow_rejects=args.allow_rejects, jobs=args.jobs,
+        args.model,
+        args.inputs,
+        args.output,
+        rejects=args.rejects,
+        explain=args.explain,
+        chunk_size=args.chunk_size,
+        allow_rejects=args.allow_rejects,
+        jobs=args.jobs,
     )
 
 
@@ -140,8 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rejects", help="rejects report; default: OUTPUT.rejects.jsonl")
     sp.add_argument("--explain", action="store_true", help="add the features that pushed each prediction most")
     sp.add_argument("--chunk-size", type=int, default=5_000, help="items per chunk (default 5000)")
-    sp.add_argument("--jobs", type=int, default=None,
-                    help="worker processes scoring chunks in parallel (default: one per core; 1 = in process)")
+    sp.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes scoring chunks in parallel (default: one per core; 1 = in process)",
+    )
     sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some inputs were rejected")
     sp.set_defaults(func=_cmd_score)
 
@@ -161,8 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format=f"imrml {args.command}: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format=f"imrml {args.command}: %(message)s"
+    )
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

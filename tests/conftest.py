@@ -71,8 +71,12 @@ def _pdf(path, text="", user_password=None):
         pdf.set_font("helvetica", size=10)
         pdf.multi_cell(0, 5, text)
     if user_password is not None:
-        pdf.set_encryption(owner_password="owner", user_password=user_password,
-                           encryption_method=EncryptionMethod.AES_128, permissions=0)
+        pdf.set_encryption(
+            owner_password="owner",
+            user_password=user_password,
+            encryption_method=EncryptionMethod.AES_128,
+            permissions=0,
+        )
     pdf.output(str(path))
     return path
 
@@ -80,8 +84,11 @@ def _pdf(path, text="", user_password=None):
 def make_bad_inputs(tmp_path: Path) -> dict[str, str]:
     """Write one file of every kind the parser must reject into ``tmp_path`` (and an encrypted PDF it must
     open); return {file name: the reason it is rejected}."""
-    good_pdf = _pdf(tmp_path / "encrypted_empty_password.pdf", (FIXTURES / "letter_2016.txt").read_text()
-                    .replace("\f", "\n"), user_password="")
+    good_pdf = _pdf(
+        tmp_path / "encrypted_empty_password.pdf",
+        (FIXTURES / "letter_2016.txt").read_text().replace("\f", "\n"),
+        user_password="",
+    )
     truncated = tmp_path / "truncated.pdf"
     truncated.write_bytes(good_pdf.read_bytes()[: good_pdf.stat().st_size // 2])
     (tmp_path / "empty.txt").write_bytes(b"")
@@ -89,7 +96,8 @@ def make_bad_inputs(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "latin1.txt").write_bytes("R\xe9sum\xe9 of an IMR letter".encode("latin-1"))
     (tmp_path / "recipe.txt").write_text("Mix flour and water.\nBake for an hour.\n")
     (tmp_path / "no_items.txt").write_text(
-        "HOW THE IMR FINAL DETERMINATION WAS MADE\nSome text.\nIMR ISSUES, DECISIONS AND RATIONALES\n")
+        "HOW THE IMR FINAL DETERMINATION WAS MADE\nSome text.\nIMR ISSUES, DECISIONS AND RATIONALES\n"
+    )
     _pdf(tmp_path / "password.pdf", "Case Number: CM16-1 letter text " * 5, user_password="secret")
     _pdf(tmp_path / "scanned.pdf")
     return {
@@ -121,8 +129,10 @@ ITEMS = [
     ("Lumbar epidural steroid injection L4-L5", "Injections"),
 ]
 SPECIALTIES = ["Orthopedic Surgery", "Physical Medicine & Rehabilitation", "Anesthesiology", "Family Practice"]
-FILLER = ("The applicant reported ongoing complaints of pain. The attending provider continued medications. "
-          "The applicant was placed off of work. Earlier notes were reviewed.")
+FILLER = (
+    "The applicant reported ongoing complaints of pain. The attending provider continued medications. "
+    "The applicant was placed off of work. Earlier notes were reviewed."
+)
 
 
 def build_records(n_letters: int = 60, seed: int = 0, overturn_rate: float = 0.25) -> list[ItemRecord]:
@@ -138,31 +148,46 @@ def build_records(n_letters: int = 60, seed: int = 0, overturn_rate: float = 0.2
             fam = rng.choice(["MTUS", "MTUS", "ODG", "MTUS+ODG"])
             cfam = fam if rng.random() < 0.7 else rng.choice(["MTUS", "ODG", "none"])
             src = {"MTUS": ["MTUS"], "ODG": ["ODG"], "MTUS+ODG": ["MTUS", "ODG"], "none": []}
-            cues = ("The applicant reported functional improvement and a return to work. "
-                    if over else "There was no documentation of functional improvement with long-term use. ")
+            cues = (
+                "The applicant reported functional improvement and a return to work. "
+                if over
+                else "There was no documentation of functional improvement with long-term use. "
+            )
             verdict = "medically necessary" if over else "not medically necessary"
-            rationale = (f"{cues}{FILLER} The guideline on {topic.lower()} was applied to {item}. "
-                         f"Therefore, the request for {item} is {verdict}.")
-            out.append(ItemRecord(
-                source_file=f"{case}.txt", case_id=case, template="2016",
-                decision_date=f"2016-{month:02d}-{rng.randint(1, 28):02d}",
-                ur_denial_date=f"2015-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                date_of_injury=f"20{rng.randint(5, 14):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                priority=rng.choice(["standard", "expedited"]),
-                reviewer_specialties=[rng.choice(SPECIALTIES)], reviewer_licensure=["California"],
-                patient_age=rng.randint(25, 70), patient_sex=rng.choice(["male", "female"]),
-                case_summary=f"The applicant is a represented {rng.randint(25, 70)}-year-old. {FILLER} "
-                             f"The claims administrator failed to approve {item}." + (
-                                 " The applicant was working." if over and rng.random() < 0.6 else ""),
-                item_index=idx, item=item, decision="Overturned" if over else "Upheld",
-                claims_guideline_text=f"{' and '.join(src[cfam]) or 'none cited'} {topic}",
-                reviewer_guideline_text=f"{' and '.join(src[fam])} {topic}",
-                claims_guideline=[Citation(source=s, text=f"{s} {topic}") for s in src[cfam]],
-                reviewer_guideline=[Citation(source=s, text=f"{s} {topic}") for s in src[fam]],
-                rationale=rationale,
-                guideline_family=fam, guideline_topic=topic,
-                claims_guideline_family=cfam, claims_guideline_topic=topic if cfam != "none" else None,
-            ))
+            rationale = (
+                f"{cues}{FILLER} The guideline on {topic.lower()} was applied to {item}. "
+                f"Therefore, the request for {item} is {verdict}."
+            )
+            out.append(
+                ItemRecord(
+                    source_file=f"{case}.txt",
+                    case_id=case,
+                    template="2016",
+                    decision_date=f"2016-{month:02d}-{rng.randint(1, 28):02d}",
+                    ur_denial_date=f"2015-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    date_of_injury=f"20{rng.randint(5, 14):02d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                    priority=rng.choice(["standard", "expedited"]),
+                    reviewer_specialties=[rng.choice(SPECIALTIES)],
+                    reviewer_licensure=["California"],
+                    patient_age=rng.randint(25, 70),
+                    patient_sex=rng.choice(["male", "female"]),
+                    case_summary=f"The applicant is a represented {rng.randint(25, 70)}-year-old. {FILLER} "
+                    f"The claims administrator failed to approve {item}."
+                    + (" The applicant was working." if over and rng.random() < 0.6 else ""),
+                    item_index=idx,
+                    item=item,
+                    decision="Overturned" if over else "Upheld",
+                    claims_guideline_text=f"{' and '.join(src[cfam]) or 'none cited'} {topic}",
+                    reviewer_guideline_text=f"{' and '.join(src[fam])} {topic}",
+                    claims_guideline=[Citation(source=s, text=f"{s} {topic}") for s in src[cfam]],
+                    reviewer_guideline=[Citation(source=s, text=f"{s} {topic}") for s in src[fam]],
+                    rationale=rationale,
+                    guideline_family=fam,
+                    guideline_topic=topic,
+                    claims_guideline_family=cfam,
+                    claims_guideline_topic=topic if cfam != "none" else None,
+                )
+            )
     return out
 
 
@@ -174,24 +199,46 @@ def build_citation_sample() -> list[ItemRecord]:
     cp = "Chronic Pain Medical Treatment Guidelines"
 
     def record(**kw) -> ItemRecord:
-        return ItemRecord(**{"source_file": "x.txt", "case_id": "CM16-0000001", "template": "2016",
-                             "item": "Norco 10/325mg #90", **kw})
+        return ItemRecord(
+            **{
+                "source_file": "x.txt",
+                "case_id": "CM16-0000001",
+                "template": "2016",
+                "item": "Norco 10/325mg #90",
+                **kw,
+            }
+        )
 
     def odg(section: str) -> Citation:
         return Citation("ODG", "Official Disability Guidelines", None, [section], [], "")
 
-    return label_items([
-        record(reviewer_guideline_text="t", reviewer_guideline=[Citation("MTUS", cp, None, [], [24], "")],
-               claims_guideline_text="t",
-               claims_guideline=[Citation("MTUS", "Elbow Complaints", None, ["Radial Head Fracture"], [], "")]),
-        record(item="MRI of the lumbar spine", reviewer_guideline_text="t",
-               reviewer_guideline=[Citation("MTUS", "Low Back Complaints", None, ["Special Studies"], [], ""),
-                                   odg("Low Back, MRI")],
-               claims_guideline_text="t", claims_guideline=[odg("Low Back Chapter")]),
-        record(item="Sit-stand workstation", reviewer_guideline_text="t",
-               reviewer_guideline=[Citation("none", text="The reviewer did not cite any medical evidence.")],
-               claims_guideline_text="t", claims_guideline=[Citation("MTUS", "Low Back Complaints", None, [], [], "")]),
-    ])
+    return label_items(
+        [
+            record(
+                reviewer_guideline_text="t",
+                reviewer_guideline=[Citation("MTUS", cp, None, [], [24], "")],
+                claims_guideline_text="t",
+                claims_guideline=[Citation("MTUS", "Elbow Complaints", None, ["Radial Head Fracture"], [], "")],
+            ),
+            record(
+                item="MRI of the lumbar spine",
+                reviewer_guideline_text="t",
+                reviewer_guideline=[
+                    Citation("MTUS", "Low Back Complaints", None, ["Special Studies"], [], ""),
+                    odg("Low Back, MRI"),
+                ],
+                claims_guideline_text="t",
+                claims_guideline=[odg("Low Back Chapter")],
+            ),
+            record(
+                item="Sit-stand workstation",
+                reviewer_guideline_text="t",
+                reviewer_guideline=[Citation("none", text="The reviewer did not cite any medical evidence.")],
+                claims_guideline_text="t",
+                claims_guideline=[Citation("MTUS", "Low Back Complaints", None, [], [], "")],
+            ),
+        ]
+    )
 
 
 @pytest.fixture
@@ -210,14 +257,24 @@ def make_records():
 SMALL_FEATURES = {"word_ngrams": [1, 2], "char_ngrams": [3, 4], "max_features": 2000}
 
 
-def build_experiment(name: str = "exp", view: str = "case", target: str = "outcome", kind: str = "logreg",
-                     features: dict | None = None, model: dict | None = None, **sections):
+def build_experiment(
+    name: str = "exp",
+    view: str = "case",
+    target: str = "outcome",
+    kind: str = "logreg",
+    features: dict | None = None,
+    model: dict | None = None,
+    **sections,
+):
     """An Experiment from keyword arguments, as an experiment file would give it (small features by default)."""
     model_table = {"kind": kind}
     if model:
         model_table[kind] = dict(model)
-    doc = {"experiment": {"name": name, "view": view, "target": target},
-           "features": dict(SMALL_FEATURES if features is None else features), "model": model_table}
+    doc = {
+        "experiment": {"name": name, "view": view, "target": target},
+        "features": dict(SMALL_FEATURES if features is None else features),
+        "model": model_table,
+    }
     for section, table in sections.items():
         doc[section] = dict(table)
     return parse_experiment(doc, f"{name}.toml", text=f"# {name}\n")

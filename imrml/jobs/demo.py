@@ -56,7 +56,7 @@ def default_experiments_dir() -> Path:
     raise FileNotFoundError("no experiments/ folder in the project or beside the imrml package")
 
 
-def run_demo(cfg: DemoConfig = DemoConfig(), experiments_dir: Path | None = None) -> int:
+def run_demo(cfg: DemoConfig, experiments_dir: Path | None = None) -> int:
     uri = configure_tracking()
     experiments_dir = experiments_dir or default_experiments_dir()
     out = cfg.out
@@ -82,8 +82,10 @@ def run_demo(cfg: DemoConfig = DemoConfig(), experiments_dir: Path | None = None
     write_jsonl(train_rows, train_path)
     write_jsonl(hold_rows, holdout_path)
     n_letters = len({r.case_id for r in records})
-    print(f"[3/6] {n_letters} letters, {len(records)} items: {len(train_rows)} to train, "
-          f"{len(hold_rows)} held back for scoring")
+    print(
+        f"[3/6] {n_letters} letters, {len(records)} items: {len(train_rows)} to train, "
+        f"{len(hold_rows)} held back for scoring"
+    )
 
     headline: dict[str, str] = {}
     for target in TARGETS:

@@ -60,8 +60,7 @@ class Chunk:
         return rows, rejects
 
 
-def iter_chunks(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None, size: int
-                ) -> Iterator[Chunk]:
+def iter_chunks(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None, size: int) -> Iterator[Chunk]:
     """The items of letters, then of each table, in chunks of at most ``size``, in input order.
 
     Only the fields in ``keys`` are kept (all when None). Unreadable files and bad
@@ -107,8 +106,7 @@ def _kept(row: dict[str, Any], keys: frozenset[str] | None) -> dict[str, Any]:
     return row if keys is None or row.keys() <= keys else {k: v for k, v in row.items() if k in keys}
 
 
-def _letter_rows(letters: list[Path], rejects: list[Reject], keys: frozenset[str] | None
-                 ) -> Iterator[dict[str, Any]]:
+def _letter_rows(letters: list[Path], rejects: list[Reject], keys: frozenset[str] | None) -> Iterator[dict[str, Any]]:
     for out in iter_parsed(letters):
         if isinstance(out, Reject):
             rejects.append(out)
@@ -149,8 +147,9 @@ def row_problem(row: dict[str, Any]) -> str | None:
         return "missing item"
     for key in ("claims_guideline", "reviewer_guideline"):
         value = row.get(key)
-        if value is not None and not (isinstance(value, list)
-                                      and all(isinstance(c, dict) and "source" in c for c in value)):
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(c, dict) and "source" in c for c in value)
+        ):
             return f"malformed {key}: expected a list of citations"
     age = row.get("patient_age")
     if age is not None and not isinstance(age, (int, float)):

@@ -11,8 +11,9 @@ from ..records.tables import write_table
 from .rejects import rejects_path, write_rejects
 
 
-def parse_command(letters: list[str], output: str, rejects: str | None = None,
-                  allow_rejects: bool = False, progress: bool = True) -> int:
+def parse_command(
+    letters: list[str], output: str, rejects: str | None = None, allow_rejects: bool = False, progress: bool = True
+) -> int:
     """Write the items and the rejects report; exit status 1 if any file was rejected (unless allowed)."""
     missing = [p for p in letters if not Path(p).exists()]
     if missing:

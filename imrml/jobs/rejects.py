@@ -17,8 +17,10 @@ def rejects_path(output: str | Path, rejects: str | Path | None) -> Path:
     """The rejects report for ``output`` (``rejects`` if given), refusing one that would overwrite the output."""
     path = Path(rejects) if rejects else rejects_path_for(output)
     if path.resolve() == Path(output).resolve():
-        raise UserError(f"{output}: the output and the rejects report would be the same file; "
-                        f"name the output differently or give --rejects")
+        raise UserError(
+            f"{output}: the output and the rejects report would be the same file; "
+            f"name the output differently or give --rejects"
+        )
     return path
 
 

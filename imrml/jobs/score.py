@@ -55,8 +55,17 @@ def fields_read(model: LoadedModel) -> frozenset[str] | None:
         return None
     columns = model.input_columns
     derived = {c[: -len("_sources")] for c in columns if c.endswith("_sources")}  # from the citation list
-    return frozenset({*columns, *derived, *ID_COLUMNS, *LABEL_COLUMNS, "claims_guideline", "decision",
-                      *([model.target] if model.target else [])})
+    return frozenset(
+        {
+            *columns,
+            *derived,
+            *ID_COLUMNS,
+            *LABEL_COLUMNS,
+            "claims_guideline",
+            "decision",
+            *([model.target] if model.target else []),
+        }
+    )
 
 
 def check_schema(model: LoadedModel, columns: list[str]) -> None:
@@ -85,8 +94,9 @@ def _stated(row: dict[str, Any], target: str | None) -> str | None:
     return row.get(target)
 
 
-def scored_rows(chunk: list[dict[str, Any]], pred: pd.DataFrame, model: LoadedModel,
-                explanations: list[str] | None = None) -> list[dict[str, Any]]:
+def scored_rows(
+    chunk: list[dict[str, Any]], pred: pd.DataFrame, model: LoadedModel, explanations: list[str] | None = None
+) -> list[dict[str, Any]]:
     """One output row per item: its ids, the prediction and probabilities, the stated verdict, the model."""
     prob_cols = [c for c in pred.columns if c.startswith("p_")]
     predictions = pred["prediction"].tolist()
@@ -127,9 +137,11 @@ class ScoreResult:
 
     def summary(self) -> str:
         rate = self.n_scored / self.seconds if self.seconds else 0.0
-        return (f"scored {self.n_scored} items, rejected {len(self.rejects)} inputs "
-                f"(scored + rejected = {self.n_scored + len(self.rejects)} = input) in {self.seconds:.1f} s "
-                f"({rate:,.0f} items/s)")
+        return (
+            f"scored {self.n_scored} items, rejected {len(self.rejects)} inputs "
+            f"(scored + rejected = {self.n_scored + len(self.rejects)} = input) in {self.seconds:.1f} s "
+            f"({rate:,.0f} items/s)"
+        )
 
 
 def score_chunk(model: LoadedModel, chunk: list[dict[str, Any]], explain_top: bool = False) -> list[dict[str, Any]]:
@@ -143,8 +155,9 @@ def score_chunk(model: LoadedModel, chunk: list[dict[str, Any]], explain_top: bo
     return scored_rows(chunk, pred, model, notes)
 
 
-def score_unit(model: LoadedModel, chunk: Chunk, explain_top: bool = False
-               ) -> tuple[list[dict[str, Any]], list[Reject]]:
+def score_unit(
+    model: LoadedModel, chunk: Chunk, explain_top: bool = False
+) -> tuple[list[dict[str, Any]], list[Reject]]:
     """Scored output rows and rejected rows of one :class:`Chunk`."""
     rows, rejects = chunk.checked_rows()
     return (score_chunk(model, rows, explain_top) if rows else []), rejects
@@ -168,8 +181,15 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path, *, explain_top: bool = False,
-          chunk_size: int = 5_000, jobs: int | None = None) -> ScoreResult:
+def score(
+    model: LoadedModel | str,
+    inputs: list[str | Path],
+    output: str | Path,
+    *,
+    explain_top: bool = False,
+    chunk_size: int = 5_000,
+    jobs: int | None = None,
+) -> ScoreResult:
     """Score every item of ``inputs`` into ``output``; return counts and rejects.
 
     With ``jobs`` > 1 (default: one per core), chunks are scored in worker processes
@@ -197,6 +217,7 @@ def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path
     pool = None
     try:
         with TableWriter(output) as writer:
+
             def emit(scored: tuple[list[dict[str, Any]], list[Reject]]) -> None:
                 nonlocal n
                 rows, bad = scored
@@ -214,8 +235,9 @@ def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path
                     for chunk in itertools.chain([first], chunks):
                         emit(score_unit(model, chunk, explain_top))
                 else:
-                    pool = ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn"),
-                                               initializer=_worker_init, initargs=(model.uri,))
+                    pool = ProcessPoolExecutor(
+                        jobs, mp_context=mp.get_context("spawn"), initializer=_worker_init, initargs=(model.uri,)
+                    )
                     pending: deque = deque()
                     for chunk in itertools.chain([first], chunks):
                         pending.append(pool.submit(_worker_score, chunk, explain_top))
@@ -231,9 +253,17 @@ def score(model: LoadedModel | str, inputs: list[str | Path], output: str | Path
     return ScoreResult(n, rejects, time.perf_counter() - t0)
 
 
-def score_command(model_uri: str, inputs: list[str], output: str, *, rejects: str | None = None,
-                  explain: bool = False, chunk_size: int = 5_000, allow_rejects: bool = False,
-                  jobs: int | None = None) -> int:
+def score_command(
+    model_uri: str,
+    inputs: list[str],
+    output: str,
+    *,
+    rejects: str | None = None,
+    explain: bool = False,
+    chunk_size: int = 5_000,
+    allow_rejects: bool = False,
+    jobs: int | None = None,
+) -> int:
     """Write scored items and the rejects report; exit status 1 if anything was rejected (unless allowed)."""
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:

@@ -63,8 +63,14 @@ def _mlflow_dataset(ds: Dataset):
 
 def _params(exp: Experiment, ds: Dataset, n_folds: int) -> dict[str, Any]:
     params = {k: ("" if v is None else v) for k, v in exp.params().items()}
-    params.update({"data.source": ds.source, "data.n_items": ds.info["n_items"],
-                   "data.n_letters": ds.info["n_letters"], "split.n_folds": n_folds})
+    params.update(
+        {
+            "data.source": ds.source,
+            "data.n_items": ds.info["n_items"],
+            "data.n_letters": ds.info["n_letters"],
+            "split.n_folds": n_folds,
+        }
+    )
     for k in ("excluded_other_decision", "excluded_unlabelled", "folded_rare_items", "date_cutoff"):
         if k in ds.info:
             params[f"data.{k}"] = ds.info[k]
@@ -79,10 +85,14 @@ def _log_cv(exp: Experiment, ds: Dataset, cv: CVResult) -> None:
     for k, fm in enumerate(cv.fold_metrics):
         mlflow.log_metrics({f"fold.{name}": v for name, v in fm.items()}, step=k)
     mlflow.log_metrics(cv.pooled)
-    mlflow.log_metrics({f"fold_mean.{n}": float(np.mean([fm[n] for fm in cv.fold_metrics if n in fm]))
-                        for n in metric_names if any(n in fm for fm in cv.fold_metrics)})
-    mlflow.log_metrics({"n_items": ds.info["n_items"], "n_letters": ds.info["n_letters"],
-                        "cv_seconds": cv.fit_seconds})
+    mlflow.log_metrics(
+        {
+            f"fold_mean.{n}": float(np.mean([fm[n] for fm in cv.fold_metrics if n in fm]))
+            for n in metric_names
+            if any(n in fm for fm in cv.fold_metrics)
+        }
+    )
+    mlflow.log_metrics({"n_items": ds.info["n_items"], "n_letters": ds.info["n_letters"], "cv_seconds": cv.fit_seconds})
     mlflow.log_metrics({f"n_class.{_safe(c)}": n for c, n in ds.info["label_counts"].items()})
 
 
@@ -92,13 +102,16 @@ def _log_artifacts(exp: Experiment, ds: Dataset, cv: CVResult, n_folds: int, fin
         (out / "experiment.toml").write_text(exp.text or "", encoding="utf-8")
         y_t, p_t = ds.y[cv.tested], cv.oof_proba[cv.tested]
         artifacts.write_class_reports(out, y_t, p_t, ds.classes)
-        artifacts.write_json(out / "metrics.json", {"pooled": cv.pooled, "folds": cv.fold_metrics,
-                                                    "split": exp.split.kind, "n_folds": n_folds})
+        artifacts.write_json(
+            out / "metrics.json",
+            {"pooled": cv.pooled, "folds": cv.fold_metrics, "split": exp.split.kind, "n_folds": n_folds},
+        )
         artifacts.write_json(out / "data.json", {"source": ds.source, **ds.info})
         artifacts.write_top_features(out, top_features(final, n=25))
         text_column = "rationale" if exp.view == "rationale" else "case_summary"
         artifacts.misclassified(ds.frame, ds.y, cv.oof_proba, ds.classes, text_column).to_csv(
-            out / "misclassified.csv", index=False)
+            out / "misclassified.csv", index=False
+        )
         artifacts.write_plots(out, f"{exp.name} (out-of-fold)", exp.model.kind, exp.target, y_t, p_t, ds.classes)
         mlflow.log_artifacts(str(out))
 
@@ -117,12 +130,18 @@ def train_experiment(exp: Experiment, data: str | None = None, *, records=None) 
     configure_tracking()
     experiment_id = ensure_experiment(f"imrml/{exp.target}_{exp.view}")
     with mlflow.start_run(experiment_id=experiment_id, run_name=exp.name) as run:
-        mlflow.set_tags({
-            "imrml.view": exp.view, "imrml.target": exp.target, "imrml.model_kind": exp.model.kind,
-            "imrml.experiment": exp.name, "imrml.registered_name": exp.registered_name,
-            "imrml.primary_metric": exp.primary_metric, "imrml.data_source": source,
-            "mlflow.note.content": exp.description or exp.name,
-        })
+        mlflow.set_tags(
+            {
+                "imrml.view": exp.view,
+                "imrml.target": exp.target,
+                "imrml.model_kind": exp.model.kind,
+                "imrml.experiment": exp.name,
+                "imrml.registered_name": exp.registered_name,
+                "imrml.primary_metric": exp.primary_metric,
+                "imrml.data_source": source,
+                "mlflow.note.content": exp.description or exp.name,
+            }
+        )
         mlflow.log_params(_params(exp, ds, len(splits)))
         dataset = _mlflow_dataset(ds)
         mlflow.log_input(dataset, context="training")
@@ -138,11 +157,23 @@ def train_experiment(exp: Experiment, data: str | None = None, *, records=None) 
         info = log_item_model(final, target=exp.target, view=exp.view, example_frame=ds.frame, registered_name=name)
         version = str(info.registered_model_version) if name else None
         if version is not None:
-            tag_version(name, version, metrics=cv.pooled, primary_metric=exp.primary_metric,
-                        greater_is_better=exp.greater_is_better, description=exp.description,
-                        tags={"experiment": exp.name, "model_kind": exp.model.kind, "view": exp.view,
-                              "target": exp.target, "split": exp.split.kind, "data_digest": dataset.digest,
-                              "source_run_id": run.info.run_id})
+            tag_version(
+                name,
+                version,
+                metrics=cv.pooled,
+                primary_metric=exp.primary_metric,
+                greater_is_better=exp.greater_is_better,
+                description=exp.description,
+                tags={
+                    "experiment": exp.name,
+                    "model_kind": exp.model.kind,
+                    "view": exp.view,
+                    "target": exp.target,
+                    "split": exp.split.kind,
+                    "data_digest": dataset.digest,
+                    "source_run_id": run.info.run_id,
+                },
+            )
         mlflow.log_metric("total_seconds", time.perf_counter() - t_start)
     return TrainResult(run.info.run_id, experiment_id, cv.pooled, cv.fold_metrics, name, version, ds.info)
 
@@ -154,14 +185,18 @@ def format_metrics(metrics: dict[str, float]) -> str:
 def train_summary(exp: Experiment, res: TrainResult) -> str:
     """What ``imrml train`` prints: what was trained on what, its pooled metrics, where it went."""
     info = res.info
-    lines = [f"{exp.name}: {exp.target} from the {exp.view} view, {exp.model.kind}; "
-             f"{info['n_items']} items from {info['n_letters']} letters; split {exp.split.kind}",
-             f"  pooled: {format_metrics(res.metrics)}",
-             f"  run {res.run_id} (MLflow experiment imrml/{exp.target}_{exp.view})"]
+    lines = [
+        f"{exp.name}: {exp.target} from the {exp.view} view, {exp.model.kind}; "
+        f"{info['n_items']} items from {info['n_letters']} letters; split {exp.split.kind}",
+        f"  pooled: {format_metrics(res.metrics)}",
+        f"  run {res.run_id} (MLflow experiment imrml/{exp.target}_{exp.view})",
+    ]
     if res.version:
-        lines.append(f"  registered {res.registered_name} v{res.version} "
-                     f"({exp.primary_metric}={res.metrics.get(exp.primary_metric, float('nan')):.3f}); "
-                     f"'imrml promote {res.registered_name}' to make it champion if it is better")
+        lines.append(
+            f"  registered {res.registered_name} v{res.version} "
+            f"({exp.primary_metric}={res.metrics.get(exp.primary_metric, float('nan')):.3f}); "
+            f"'imrml promote {res.registered_name}' to make it champion if it is better"
+        )
     return "\n".join(lines)
 
 

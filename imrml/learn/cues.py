@@ -21,7 +21,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from .views import as_texts
 
-
 # Phrases reviewers use when weighing a request. Each cue counts its matches in
 # the lower-cased text (so the patterns are lower case and need no IGNORECASE,
 # which makes Python's re several times faster).
@@ -143,8 +142,8 @@ _NOT_LOOKBEHIND = "(?<!not )"
 
 def _split_not_lookbehind(pattern: str) -> tuple[str, str | None]:
     """("X", "not (?:X)") for a pattern "(?<!not )X", else (pattern, None)."""
-    if pattern.startswith(_NOT_LOOKBEHIND) and "(?<" not in pattern[len(_NOT_LOOKBEHIND):]:
-        body = pattern[len(_NOT_LOOKBEHIND):]
+    if pattern.startswith(_NOT_LOOKBEHIND) and "(?<" not in pattern[len(_NOT_LOOKBEHIND) :]:
+        body = pattern[len(_NOT_LOOKBEHIND) :]
         return body, f"not (?:{body})"
     return pattern, None
 

@@ -22,10 +22,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, TransformerMixin, clone
-from sklearn.feature_selection import SelectKBest, chi2
-from sklearn.feature_selection import SelectorMixin
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.feature_selection import SelectKBest, SelectorMixin, chi2
 from sklearn.utils import get_tags
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
 from ..records.schema import OVERTURNED, UPHELD
@@ -79,16 +78,21 @@ class MajorityClassifier(PriorClassifier):
 
 
 class KeywordRuleClassifier(PriorClassifier):
-    """Outcome from the rationale's conclusion: "not medically necessary" -> Upheld, "medically necessary" -> Overturned.
+    """Outcome from the rationale's conclusion: "not medically necessary" -> Upheld, "medically necessary" ->
+    Overturned.
 
     The last cue in ``column`` decides; a rationale with no cue gets the
     training prior. ``confidence`` is the probability given to the rule's class.
     """
 
-    NEGATIVE = (r"not\s+(?:medically\s+)?(?:necessary|indicated|appropriate|supported|recommended|approved|certified)"
-                r"|\bnon-?certif|\bdenied\b|\bupheld\b")
-    POSITIVE = (r"(?:medically\s+necessary|(?:is|are|was|were)\s+(?:medically\s+)?(?:indicated|appropriate|supported"
-                r"|recommended|approved|certified)|\boverturned\b)")
+    NEGATIVE = (
+        r"not\s+(?:medically\s+)?(?:necessary|indicated|appropriate|supported|recommended|approved|certified)"
+        r"|\bnon-?certif|\bdenied\b|\bupheld\b"
+    )
+    POSITIVE = (
+        r"(?:medically\s+necessary|(?:is|are|was|were)\s+(?:medically\s+)?(?:indicated|appropriate|supported"
+        r"|recommended|approved|certified)|\boverturned\b)"
+    )
     _NEGATIVE = re.compile(NEGATIVE, re.IGNORECASE)
     _POSITIVE = re.compile(POSITIVE, re.IGNORECASE)
 

@@ -202,7 +202,9 @@ class Experiment:
     def params(self) -> dict[str, Any]:
         """Every config value, flattened to "section.key" (what MLflow logs as params)."""
         out: dict[str, Any] = {
-            "experiment.name": self.name, "experiment.view": self.view, "experiment.target": self.target,
+            "experiment.name": self.name,
+            "experiment.view": self.view,
+            "experiment.target": self.target,
             "experiment.file": self.path or "",
         }
         for section in ("data", "features", "split", "registry"):
@@ -227,11 +229,17 @@ _TYPE_CHECKS = {
     "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
     "float": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
     "bool": (lambda v: isinstance(v, bool), "true or false"),
-    "list[int] | bool": (lambda v: v is False or (isinstance(v, list) and len(v) == 2 and v[0] <= v[1]
-                                                  and all(isinstance(x, int) and x >= 1 for x in v)),
-                         "[low, high] n-gram sizes or false"),
-    "list[str] | None": (lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(x, str) for x in v),
-                         "a list of column names"),
+    "list[int] | bool": (
+        lambda v: (
+            v is False
+            or (isinstance(v, list) and len(v) == 2 and v[0] <= v[1] and all(isinstance(x, int) and x >= 1 for x in v))
+        ),
+        "[low, high] n-gram sizes or false",
+    ),
+    "list[str] | None": (
+        lambda v: isinstance(v, list) and len(v) > 0 and all(isinstance(x, str) for x in v),
+        "a list of column names",
+    ),
 }
 
 
@@ -265,8 +273,11 @@ def _model_config(raw: Any, err) -> ModelConfig:
             if not isinstance(v, dict):
                 raise err(f"[model.{k}]", "must be a table")
             continue
-        raise err(f"model.{k}", f"unknown key: the parameters of {kind} go in a [model.{kind}] table "
-                                f"(known: {', '.join(f.name for f in fields(MODEL_PARAMS[kind])) or 'none'})")
+        raise err(
+            f"model.{k}",
+            f"unknown key: the parameters of {kind} go in a [model.{kind}] table "
+            f"(known: {', '.join(f.name for f in fields(MODEL_PARAMS[kind])) or 'none'})",
+        )
     return ModelConfig(kind, _typed(MODEL_PARAMS[kind], raw.get(kind, {}), f"model.{kind}", err))
 
 
@@ -305,8 +316,15 @@ def parse_experiment(doc: dict[str, Any], path: str = "<experiment>", text: str 
             raise err(f"[{name}]", "must be a table")
         sections[name] = _typed(cls, raw, name, err)
     sections["model"] = _model_config(doc.get("model", {}), err)
-    exp = Experiment(name=head["name"], view=head["view"], target=head["target"],
-                     description=head.get("description", ""), path=path, text=text, **sections)
+    exp = Experiment(
+        name=head["name"],
+        view=head["view"],
+        target=head["target"],
+        description=head.get("description", ""),
+        path=path,
+        text=text,
+        **sections,
+    )
     _validate(exp, err)
     return exp
 
@@ -335,8 +353,10 @@ def _validate(exp: Experiment, err) -> None:
     if hasattr(p, "confidence") and not 0 < p.confidence <= 1:
         raise err(f"{where}.confidence", "must be in (0, 1]")
     if m.kind == "keyword_rule" and (exp.target != "outcome" or exp.view != "rationale"):
-        raise err("model.kind", "keyword_rule reads the rationale for the outcome: it needs target = 'outcome' "
-                                "and view = 'rationale'")
+        raise err(
+            "model.kind",
+            "keyword_rule reads the rationale for the outcome: it needs target = 'outcome' and view = 'rationale'",
+        )
     if m.kind == "claims_copy" and exp.target == "outcome":
         raise err("model.kind", "claims_copy copies the claims administrator's guideline: it needs a guideline target")
     if f.max_features < 1:
@@ -344,10 +364,13 @@ def _validate(exp: Experiment, err) -> None:
     if f.min_df < 1:
         raise err("features.min_df", "must be at least 1")
     if f.word_ngrams is True or f.char_ngrams is True:
-        raise err("features.word_ngrams" if f.word_ngrams is True else "features.char_ngrams",
-                  "give [low, high] n-gram sizes, or false")
-    if m.kind in LEARNED_KINDS and not (f.word_ngrams or f.char_ngrams or f.lexicon or f.structured
-                                        or f.treatment_class):
+        raise err(
+            "features.word_ngrams" if f.word_ngrams is True else "features.char_ngrams",
+            "give [low, high] n-gram sizes, or false",
+        )
+    if m.kind in LEARNED_KINDS and not (
+        f.word_ngrams or f.char_ngrams or f.lexicon or f.structured or f.treatment_class
+    ):
         raise err("[features]", "every feature is disabled")
     if s.kind not in SPLITS:
         raise err("split.kind", f"{s.kind!r} is not one of {', '.join(SPLITS)}")
@@ -357,8 +380,10 @@ def _validate(exp: Experiment, err) -> None:
         raise err("split.test_fraction", "must be between 0 and 1")
     allowed_metrics = OUTCOME_METRICS if exp.target == "outcome" else GUIDELINE_METRICS
     if r.primary_metric is not None and r.primary_metric not in allowed_metrics:
-        raise err("registry.primary_metric", f"{r.primary_metric!r} is not one of {', '.join(allowed_metrics)} "
-                                             f"(the {exp.target} metrics)")
+        raise err(
+            "registry.primary_metric",
+            f"{r.primary_metric!r} is not one of {', '.join(allowed_metrics)} (the {exp.target} metrics)",
+        )
     if r.name is not None and not r.name.strip():
         raise err("registry.name", "must not be empty")
 

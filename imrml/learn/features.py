@@ -31,7 +31,11 @@ def _log1p_nonneg(X):
 
 
 STRUCTURED_CATEGORICAL = (
-    "patient_sex", "priority", "claims_guideline_family", "claims_guideline_topic", "claims_guideline_sources",
+    "patient_sex",
+    "priority",
+    "claims_guideline_family",
+    "claims_guideline_topic",
+    "claims_guideline_sources",
 )
 STRUCTURED_NUMERIC = ("patient_age", "days_injury_to_ur")
 
@@ -56,51 +60,77 @@ def build_features(
     """
     blocks: list[tuple[str, Any, Any]] = []
     if word_ngrams:
-        blocks.append((
-            "words",
-            LineCachedTfidfVectorizer(
-                ngram_range=tuple(word_ngrams), min_df=min_df, max_features=max_features, sublinear_tf=True,
-                strip_accents="unicode", lowercase=True, dtype=np.float32,
-                token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b",
-            ),
-            "text",
-        ))
+        blocks.append(
+            (
+                "words",
+                LineCachedTfidfVectorizer(
+                    ngram_range=tuple(word_ngrams),
+                    min_df=min_df,
+                    max_features=max_features,
+                    sublinear_tf=True,
+                    strip_accents="unicode",
+                    lowercase=True,
+                    dtype=np.float32,
+                    token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b",
+                ),
+                "text",
+            )
+        )
     if char_ngrams:
-        blocks.append((
-            "chars",
-            DistinctTfidfVectorizer(
-                analyzer="char_wb", ngram_range=tuple(char_ngrams), min_df=min_df,
-                max_features=max_features, sublinear_tf=True, lowercase=True, dtype=np.float32,
-            ),
-            "item_text",
-        ))
+        blocks.append(
+            (
+                "chars",
+                DistinctTfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=tuple(char_ngrams),
+                    min_df=min_df,
+                    max_features=max_features,
+                    sublinear_tf=True,
+                    lowercase=True,
+                    dtype=np.float32,
+                ),
+                "item_text",
+            )
+        )
     if lexicon:
         blocks.append(("lexicon", LexiconFeatures(), "text"))
     if treatment_class:
-        blocks.append((
-            "treatment",
-            Pipeline([
-                ("classify", FunctionTransformer(treatment_classes, feature_names_out=treatment_feature_names)),
-                ("onehot", OneHotEncoder(handle_unknown="ignore")),
-            ]),
-            "item_text",
-        ))
+        blocks.append(
+            (
+                "treatment",
+                Pipeline(
+                    [
+                        ("classify", FunctionTransformer(treatment_classes, feature_names_out=treatment_feature_names)),
+                        ("onehot", OneHotEncoder(handle_unknown="ignore")),
+                    ]
+                ),
+                "item_text",
+            )
+        )
     if structured:
-        blocks.append(("categorical", OneHotEncoder(handle_unknown="ignore", min_frequency=2), list(STRUCTURED_CATEGORICAL)))
-        blocks.append((
-            "specialty",
-            CountVectorizer(tokenizer=_split_specialties, token_pattern=None, lowercase=False, binary=True),
-            "reviewer_specialties",
-        ))
-        blocks.append((
-            "numeric",
-            Pipeline([
-                ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
-                ("log", FunctionTransformer(_log1p_nonneg, feature_names_out="one-to-one")),
-                ("scale", MaxAbsScaler()),
-            ]),
-            list(STRUCTURED_NUMERIC),
-        ))
+        blocks.append(
+            ("categorical", OneHotEncoder(handle_unknown="ignore", min_frequency=2), list(STRUCTURED_CATEGORICAL))
+        )
+        blocks.append(
+            (
+                "specialty",
+                CountVectorizer(tokenizer=_split_specialties, token_pattern=None, lowercase=False, binary=True),
+                "reviewer_specialties",
+            )
+        )
+        blocks.append(
+            (
+                "numeric",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+                        ("log", FunctionTransformer(_log1p_nonneg, feature_names_out="one-to-one")),
+                        ("scale", MaxAbsScaler()),
+                    ]
+                ),
+                list(STRUCTURED_NUMERIC),
+            )
+        )
     if not blocks:
         raise ValueError("no features enabled")
     return ColumnTransformer(blocks, remainder="drop", sparse_threshold=1.0, n_jobs=None)

@@ -58,10 +58,13 @@ def top_features(model, n: int = 20) -> dict[str, list[tuple[str, float]]]:
             w = coefs[0]
             pos = np.argsort(-w)[:n]
             neg = np.argsort(w)[:n]
-            return {classes[1]: [(str(names[i]), float(w[i])) for i in pos],
-                    classes[0]: [(str(names[i]), float(-w[i])) for i in neg]}
-        return {c: [(str(names[i]), float(coefs[k, i])) for i in np.argsort(-coefs[k])[:n]]
-                for k, c in enumerate(classes)}
+            return {
+                classes[1]: [(str(names[i]), float(w[i])) for i in pos],
+                classes[0]: [(str(names[i]), float(-w[i])) for i in neg],
+            }
+        return {
+            c: [(str(names[i]), float(coefs[k, i])) for i in np.argsort(-coefs[k])[:n]] for k, c in enumerate(classes)
+        }
     if "select" in pipeline.named_steps:
         sel = pipeline.named_steps["select"]
         scores = np.nan_to_num(sel.scores_[sel.get_support()])

@@ -38,19 +38,42 @@ def _class_weight(value: str) -> str | None:
 def make_classifier(kind: str, params: Any, *, target: str, seed: int) -> list[tuple[str, Any]]:
     """The classifier step(s) for ``kind`` with its parameters (a MODEL_PARAMS dataclass), as (name, estimator)."""
     if kind == "logreg":
-        return [("clf", LogisticRegression(C=params.C, class_weight=_class_weight(params.class_weight),
-                                           tol=params.tol, max_iter=params.max_iter, random_state=seed))]
+        return [
+            (
+                "clf",
+                LogisticRegression(
+                    C=params.C,
+                    class_weight=_class_weight(params.class_weight),
+                    tol=params.tol,
+                    max_iter=params.max_iter,
+                    random_state=seed,
+                ),
+            )
+        ]
     if kind == "linear_svm_calibrated":
-        svm = LinearSVC(C=params.C, class_weight=_class_weight(params.class_weight), tol=params.tol,
-                        max_iter=params.max_iter, random_state=seed)
+        svm = LinearSVC(
+            C=params.C,
+            class_weight=_class_weight(params.class_weight),
+            tol=params.tol,
+            max_iter=params.max_iter,
+            random_state=seed,
+        )
         return [("clf", CalibratedClassifierCV(svm, method=params.calibration, cv=params.calibration_folds))]
     if kind == "hist_gradient_boosting":
         return [
             ("select", SelectUpToK(chi2, k=params.max_dense_features)),
             ("dense", ToDense()),
-            ("clf", HistGradientBoostingClassifier(
-                max_iter=params.max_iter, learning_rate=params.learning_rate, max_leaf_nodes=params.max_leaf_nodes,
-                class_weight=_class_weight(params.class_weight), early_stopping=False, random_state=seed)),
+            (
+                "clf",
+                HistGradientBoostingClassifier(
+                    max_iter=params.max_iter,
+                    learning_rate=params.learning_rate,
+                    max_leaf_nodes=params.max_leaf_nodes,
+                    class_weight=_class_weight(params.class_weight),
+                    early_stopping=False,
+                    random_state=seed,
+                ),
+            ),
         ]
     if kind == "majority":
         return [("clf", MajorityClassifier())]

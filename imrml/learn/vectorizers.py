@@ -54,6 +54,7 @@ class LineCachedTfidfVectorizer(TfidfVectorizer):
         def analyze(doc) -> list[str]:
             tokens, grams, starts = lines.split(self.decode(doc))
             return grams + lines.spanning(tokens, starts)
+
         return analyze
 
     def _count_vocab(self, raw_documents, fixed_vocab):
@@ -71,8 +72,11 @@ class LineCachedTfidfVectorizer(TfidfVectorizer):
             indptr.append(len(j_indices))
         index_dtype = np.int64 if len(j_indices) > np.iinfo(np.int32).max else np.int32
         X = sp.csr_matrix(
-            (np.ones(len(j_indices), dtype=self.dtype), np.asarray(j_indices, dtype=index_dtype),
-             np.asarray(indptr, dtype=index_dtype)),
+            (
+                np.ones(len(j_indices), dtype=self.dtype),
+                np.asarray(j_indices, dtype=index_dtype),
+                np.asarray(indptr, dtype=index_dtype),
+            ),
             shape=(len(indptr) - 1, len(vocabulary)),
         )
         X.sum_duplicates()  # repeated indices add up to counts, indices sorted as the stock code leaves them
@@ -144,5 +148,5 @@ class _LineNgrams:
         grams: list[str] = []
         for n in self.spanning_sizes:
             first = sorted({i for b in starts for i in range(max(0, b - n + 1), b) if i + n <= len(tokens)})
-            grams += [" ".join(tokens[i:i + n]) for i in first]
+            grams += [" ".join(tokens[i : i + n]) for i in first]
         return grams

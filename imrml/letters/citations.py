@@ -61,7 +61,9 @@ _NON_MTUS = re.compile(r"^Non-?\s*MTUS(?:\s+Citation)?\s*:?\s*", re.I)
 _ODG = re.compile(r"Official\s+Disability\s+Guidelines?|\bODG\b", re.I)
 _ACOEM = re.compile(r"^(?:the\s+)?(?:ACOEM|American\s+College\s+of\s+Occupational)", re.I)
 _PAGES = re.compile(r"\bPage\(s\)\s*:?\s*(?P<pages>[\d\s,\-–&and]+?)\s*\.?\s*$", re.I)
-_PAGES_2013 = re.compile(r"\b(?:pages?|pg\.?|p\.)\s*(?P<pages>\d+(?:\s*[-–]\s*\d+)?(?:\s*(?:,|and|&)\s*\d+(?:\s*[-–]\s*\d+)?)*)", re.I)
+_PAGES_2013 = re.compile(
+    r"\b(?:pages?|pg\.?|p\.)\s*(?P<pages>\d+(?:\s*[-–]\s*\d+)?(?:\s*(?:,|and|&)\s*\d+(?:\s*[-–]\s*\d+)?)*)", re.I
+)
 _SECTIONS = re.compile(r"^,?\s*Section\(s\)\s*:\s*", re.I)
 _YEAR = re.compile(r"^,?\s*\(?((?:19|20)\d\d)\)?")
 MAX_PAGE_SPAN = 300
@@ -88,8 +90,7 @@ def expand_pages(spec: str) -> list[int]:
 
 # Section titles with a comma before a capital (so the lowercase rule below cannot
 # tell them from two sections), as the MTUS names them.
-_COMMA_TITLES = re.compile(
-    r"NSAIDs\s*,\s*GI symptoms|Forearm\s*,\s*Wrist\s*,?\s*(?:&|and)\s*Hand", re.I)
+_COMMA_TITLES = re.compile(r"NSAIDs\s*,\s*GI symptoms|Forearm\s*,\s*Wrist\s*,?\s*(?:&|and)\s*Hand", re.I)
 _COMMA_KEPT = "\x00"
 
 
@@ -119,7 +120,7 @@ def canonical_mtus_document(name: str) -> tuple[str, str]:
     for canonical, rx in _DOC_RES:
         m = rx.match(name)
         if m:
-            return canonical, name[m.end():]
+            return canonical, name[m.end() :]
     # unknown document: everything up to a year or a Section(s)/Page(s) marker
     m = re.search(r"\s(?:19|20)\d\d\b|,?\s*Section\(s\)|\s*Page\(s\)|[.,]\s*$", name)
     cut = m.start() if m else len(name)
@@ -138,7 +139,7 @@ def parse_mtus(spec: str) -> list[Citation]:
         m = _YEAR.match(rest.strip())
         if m:
             year = int(m.group(1))
-            rest = re.sub(r"^\s*Guidelines?\b", "", rest.strip()[m.end():])
+            rest = re.sub(r"^\s*Guidelines?\b", "", rest.strip()[m.end() :])
         rest = rest.strip()
         sections: list[str] = []
         pages: list[int] = []
@@ -148,7 +149,7 @@ def parse_mtus(spec: str) -> list[Citation]:
             rest = rest[: pm.start()].strip()
         sm = _SECTIONS.match(rest)
         if sm:
-            sections = split_sections(rest[sm.end():])
+            sections = split_sections(rest[sm.end() :])
         else:
             # 2014 form: the section is written straight after the document's name
             section = rest.strip(" ,.;:")
@@ -161,17 +162,22 @@ def parse_mtus(spec: str) -> list[Citation]:
 def parse_non_mtus(spec: str) -> Citation:
     spec = _norm(spec).strip().rstrip(".").strip()
     if _ACOEM.match(spec):
-        rest = re.sub(r"^(?:the\s+)?(?:ACOEM|American\s+College\s+of\s+Occupational\s+and\s+Environmental\s+Medicine(?:\s*\(ACOEM\))?)\s*[:,\-]?\s*", "", spec, flags=re.I)
+        rest = re.sub(
+            r"^(?:the\s+)?(?:ACOEM|American\s+College\s+of\s+Occupational\s+and\s+Environmental\s+Medicine(?:\s*\(ACOEM\))?)\s*[:,\-]?\s*",
+            "",
+            spec,
+            flags=re.I,
+        )
         return Citation("ACOEM", "ACOEM", None, [rest] if rest else [], [], text=spec)
     m = _ODG.search(spec)
     if m:
-        rest = spec[m.end():]
+        rest = spec[m.end() :]
         rest = re.sub(r"^\s*\(ODG\)", "", rest)
         year = None
         ym = re.match(r"^\s*,\s*((?:19|20)\d\d)\s*(?=,|$)", rest)
         if ym:
             year = int(ym.group(1))
-            rest = rest[ym.end():]
+            rest = rest[ym.end() :]
         rest = rest.strip(" ,:;-/.")
         return Citation("ODG", "Official Disability Guidelines", year, [rest] if rest else [], [], text=spec)
     return Citation("other", spec, None, [], [], text=spec)
@@ -190,7 +196,7 @@ def parse_guideline_paragraph(text: str) -> list[Citation]:
             seg = seg.strip()
             nm = _NON_MTUS.match(seg)
             if nm:
-                out.append(parse_non_mtus(seg[nm.end():]))
+                out.append(parse_non_mtus(seg[nm.end() :]))
             elif re.match(r"^(?:the\s+)?MTUS\b", seg, re.I):
                 out.extend(parse_mtus(re.sub(r"^(?:the\s+)?MTUS\s*(?:\(|,)?\s*", "", seg, flags=re.I).rstrip(".")))
             elif seg:
@@ -199,27 +205,31 @@ def parse_guideline_paragraph(text: str) -> list[Citation]:
     return parse_2013_paragraph(text)
 
 
-_BASED_2013 = re.compile(
-    r"based\s+(?:its|his/her|his|her|their)\s+decision\s+on\s+(?:the\s+)?", re.I
+_BASED_2013 = re.compile(r"based\s+(?:its|his/her|his|her|their)\s+decision\s+on\s+(?:the\s+)?", re.I)
+_PART_OF_MTUS = re.compile(
+    r",?\s*which\s+(?:is|are)\s+(?P<neg>not\s+)?part\s+of\s+(?:the\s+)?MTUS[.,;]?\s*(?:and\s+(?:on\s+)?(?:the\s+)?)?",
+    re.I,
 )
-_PART_OF_MTUS = re.compile(r",?\s*which\s+(?:is|are)\s+(?P<neg>not\s+)?part\s+of\s+(?:the\s+)?MTUS[.,;]?\s*(?:and\s+(?:on\s+)?(?:the\s+)?)?", re.I)
 
 
 # "..., and the Official Disability Guidelines (ODG), ..." chains a second source
-_AND_THE = re.compile(r",?\s+and\s+(?:on\s+)?the\s+(?=MTUS\b|Official\s+Disability|ODG\b|ACOEM\b|American\s+College)", re.I)
+_AND_THE = re.compile(
+    r",?\s+and\s+(?:on\s+)?the\s+(?=MTUS\b|Official\s+Disability|ODG\b|ACOEM\b|American\s+College)", re.I
+)
 
 
 def parse_2013_paragraph(text: str) -> list[Citation]:
-    """'The Expert Reviewer based his/her decision on the MTUS ... (2009), Opioids, pages 74-96, which is part of the MTUS.'"""
+    """'The Expert Reviewer based his/her decision on the MTUS ... (2009), Opioids, pages 74-96, which is part of
+    the MTUS.'"""
     m = _BASED_2013.search(text)
     if not m:
         return [parse_non_mtus(text)] if text.strip(" .") else []
-    body = text[m.end():]
+    body = text[m.end() :]
     out: list[Citation] = []
     pos = 0
     pieces: list[tuple[str, bool | None]] = []
     for pm in _PART_OF_MTUS.finditer(body):
-        pieces.append((body[pos: pm.start()], pm.group("neg") is None))
+        pieces.append((body[pos : pm.start()], pm.group("neg") is None))
         pos = pm.end()
     tail = body[pos:].strip(" .")
     if tail:
@@ -242,16 +252,19 @@ def _citation_2013(piece: str, in_mtus: bool | None) -> Citation:
     pm = _PAGES_2013.search(piece)
     if pm:
         pages = expand_pages(pm.group("pages"))
-        piece = (piece[: pm.start()] + piece[pm.end():]).strip(" ,.")
+        piece = (piece[: pm.start()] + piece[pm.end() :]).strip(" ,.")
     chapter = re.search(r"Chapter\s+(\d+)", piece, re.I)
     if _ACOEM.match(piece) and chapter and in_mtus is not False and int(chapter.group(1)) in ACOEM_CHAPTERS:
         year_m = re.search(r"\((\d{4})\)", piece)
-        rest = piece[chapter.end():].strip(" ,.")
+        rest = piece[chapter.end() :].strip(" ,.")
         document = ACOEM_CHAPTERS[int(chapter.group(1))]
         rest = re.sub(rf"^{MTUS_DOCUMENTS[document]}\s*,?\s*", "", rest, flags=re.I)
-        rest = re.sub(r"^(?:Low Back|Neck and Upper Back|Shoulder|Elbow|Knee|Ankle and Foot)\s*,?\s*", "", rest, flags=re.I)
-        return Citation("MTUS", document, int(year_m.group(1)) if year_m else None,
-                        split_sections(rest), pages, text=text)
+        rest = re.sub(
+            r"^(?:Low Back|Neck and Upper Back|Shoulder|Elbow|Knee|Ankle and Foot)\s*,?\s*", "", rest, flags=re.I
+        )
+        return Citation(
+            "MTUS", document, int(year_m.group(1)) if year_m else None, split_sections(rest), pages, text=text
+        )
     if re.match(r"^MTUS\b", piece):
         spec = re.sub(r"^MTUS\s*", "", piece)
         document, rest = canonical_mtus_document(spec)
@@ -259,7 +272,7 @@ def _citation_2013(piece: str, in_mtus: bool | None) -> Citation:
         ym = re.match(r"^\s*\(?((?:19|20)\d\d)\)?", rest)
         if ym:
             year = int(ym.group(1))
-            rest = rest[ym.end():]
+            rest = rest[ym.end() :]
         return Citation("MTUS", document, year, split_sections(rest.strip(" ,.")), pages, text=text)
     c = parse_non_mtus(piece)
     c.text = text

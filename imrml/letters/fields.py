@@ -5,12 +5,32 @@ from __future__ import annotations
 import re
 from datetime import date
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"], 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        1,
+    )
+}
 _DATE_NUM = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{2}|\d{4})\b")
-_DATE_WORDS = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
-                         r"\s+(\d{1,2}),?\s+(\d{4})\b", re.I)
+_DATE_WORDS = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+(\d{1,2}),?\s+(\d{4})\b",
+    re.I,
+)
 
 
 def to_iso_date(s: str | None) -> str | None:
@@ -45,8 +65,11 @@ HEADER_LABELS = {
     "Application Received": "application_received",
 }
 _HEADER_SPLIT = re.compile(
-    r"(" + "|".join(sorted((re.escape(k).replace(r"\ ", r"\s+") for k in HEADER_LABELS), key=len, reverse=True))
-    + r")\s*:", re.I)
+    r"("
+    + "|".join(sorted((re.escape(k).replace(r"\ ", r"\s+") for k in HEADER_LABELS), key=len, reverse=True))
+    + r")\s*:",
+    re.I,
+)
 _LABEL_KEYS = {" ".join(k.lower().split()): v for k, v in HEADER_LABELS.items()}
 
 
@@ -54,11 +77,10 @@ def parse_header(text: str) -> dict[str, str]:
     """'Case Number: CM16-0213037 Date Assigned: 11/09/2016 ...' -> {field: raw value}."""
     parts = _HEADER_SPLIT.split(" ".join(text.split()))
     fields: dict[str, str] = {}
-    for label, value in zip(parts[1::2], parts[2::2]):
+    for label, value in zip(parts[1::2], parts[2::2], strict=True):
         key = _LABEL_KEYS[" ".join(label.lower().split())]
         fields.setdefault(key, value.strip())
     return fields
-
 
 
 # a credentials line may wrap: its value runs to the next label, heading or paragraph break
@@ -67,7 +89,9 @@ _LICENSURE = re.compile(r"State\(s\)\s+of\s+Licensure\s*:\s*(.+?)" + _CRED_END, 
 _SPECIALTY = re.compile(r"Certification\(s\)\s*/\s*Specialty\s*:\s*(.+?)" + _CRED_END, re.I | re.S | re.M)
 _BOARD_SENTENCE = re.compile(
     r"Board\s+Certified\s+in\s+(?P<board>.+?)(?:,?\s+(?:has|with)\s+(?:a\s+)?sub-?specialty\s+in\s+(?P<sub>.+?))?"
-    r",?\s+and\s+is\s+licensed\s+to\s+practice\s+in\s+(?P<states>.+?)\.", re.I)
+    r",?\s+and\s+is\s+licensed\s+to\s+practice\s+in\s+(?P<states>.+?)\.",
+    re.I,
+)
 
 
 def _split_list(s: str) -> list[str]:
@@ -98,21 +122,40 @@ def parse_reviewer(text: str) -> tuple[list[str], list[str]]:
 
 _AGE_SEX = re.compile(
     r"\b(\d{1,3})[\s-]*(?:year|yr)s?[\s-]*old(?:[\s,]+(?:(?:right|left)[\s-]+hand(?:ed|\s+dominant)\s+)?"
-    r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl))?", re.I)
+    r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl))?",
+    re.I,
+)
 _SEX_WORD = re.compile(r"\b(male|female|man|woman|gentleman|lady)\b", re.I)
-_SEX = {"male": "male", "man": "male", "gentleman": "male", "boy": "male",
-        "female": "female", "woman": "female", "lady": "female", "girl": "female"}
+_SEX = {
+    "male": "male",
+    "man": "male",
+    "gentleman": "male",
+    "boy": "male",
+    "female": "female",
+    "woman": "female",
+    "lady": "female",
+    "girl": "female",
+}
 _INJURY_DATE = re.compile(
     r"(?:industrial\s+injury|injury|injured|date\s+of\s+injury)\s*(?:of|on|dated|date\s+of)?\s*:?\s*"
     r"(\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|(?:January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)\s+\d{1,2},?\s+\d{4})", re.I)
+    r"November|December)\s+\d{1,2},?\s+\d{4})",
+    re.I,
+)
 
 
-_DATE_ALT = (r"(\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|(?:January|February|March|April|May|June|July|August|September|"
-             r"October|November|December)\s+\d{1,2},?\s+\d{4})")
+_DATE_ALT = (
+    r"(\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|(?:January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\s+\d{1,2},?\s+\d{4})"
+)
 _UR_DATE = re.compile(
-    r"utilization\s+review\s+(?:report|determination|decision|letter)?\s*(?:dated|on|of)\s+" + _DATE_ALT
-    + r"|(?:On|Dated)\s+" + _DATE_ALT + r",?\s+(?:the\s+)?utilization\s+review", re.I)
+    r"utilization\s+review\s+(?:report|determination|decision|letter)?\s*(?:dated|on|of)\s+"
+    + _DATE_ALT
+    + r"|(?:On|Dated)\s+"
+    + _DATE_ALT
+    + r",?\s+(?:the\s+)?utilization\s+review",
+    re.I,
+)
 
 
 def ur_date_from_summary(summary: str) -> str | None:

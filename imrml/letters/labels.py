@@ -11,9 +11,7 @@ Every parsed :class:`~imrml.schema.Citation` is normalized at three levels:
 from __future__ import annotations
 
 import csv
-import os
 import re
-import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -333,7 +331,9 @@ def _normalize_mtus(c: Citation) -> NormalizedCitation:
             return NormalizedCitation("MTUS", guideline, UNMAPPED, f"pages {page_span(pages)} not in page table")
         if not sections:
             edition = f" {c.year}" if c.year else ""
-            return NormalizedCitation("MTUS", guideline, UNMAPPED, f"pages without a page table for {guideline}{edition}")
+            return NormalizedCitation(
+                "MTUS", guideline, UNMAPPED, f"pages without a page table for {guideline}{edition}"
+            )
     if not sections:
         return NormalizedCitation("MTUS", guideline, None, REASON_NOTHING_TOPICAL)
     if all(re.fullmatch(r"[\d\s.,-]+", s) for s in sections):

@@ -12,7 +12,9 @@ from .text import ItemBlock, LetterParts, case_summary, join_lines, line_index
 
 _DETERMINED = re.compile(
     r"has\s+determined\s+the\s+request\s+for\s+(?P<item>.+?)\s+(?:is|are)\s+(?P<verdict>(?:not\s+)?medically\s+"
-    r"necessary(?:\s+and\s+appropriate)?)\s*\.", re.I | re.S)
+    r"necessary(?:\s+and\s+appropriate)?)\s*\.",
+    re.I | re.S,
+)
 _ITEM_2013 = re.compile(r"^\s*(?P<n>\d{1,2})\s*[.)]\s+(?P<rest>.*)$")
 _SUMMARY_2013 = re.compile(r"^\s*Expert\s+Reviewer\s+Case\s+Summary\s*:?", re.I)
 _QUALIFICATIONS_2013 = re.compile(r"^\s*Medical\s+Qualifications\s+of\s+the\s+Expert\s+Reviewer\s*:?", re.I)
@@ -30,7 +32,9 @@ def decision_2013(verdict: str) -> str:
 _SECTION_2013 = r"Section\s+of\s+the\s+Medical\s+Treatment\s+Utilization\s+Schedule\s+\(MTUS\)\s+used\s+by\s+the\s+"
 _DETAIL_2013 = re.compile(
     r"(?:^|(?<=\s))(?P<n>\d{1,2})\s*[.)]\s+(?P<item>[^\n]+?)\s+(?:is|are)\s+(?P<verdict>(?:not\s+)?medically\s+necessary"
-    r"(?:\s+and\s+appropriate)?)\s*\.?\s+(?=" + _SECTION_2013 + r"Claims)", re.I)
+    r"(?:\s+and\s+appropriate)?)\s*\.?\s+(?=" + _SECTION_2013 + r"Claims)",
+    re.I,
+)
 _CLAIMS_LABEL_2013 = re.compile(_SECTION_2013 + r"Claims\s+Administrator\s*:?\s*", re.I)
 _REVIEWER_LABEL_2013 = re.compile(_SECTION_2013 + r"Expert\s+Reviewer\s*:?\s*", re.I)
 _RATIONALE_LABEL_2013 = re.compile(r"Rationale\s+for\s+the\s+Decision\s*:?\s*", re.I)
@@ -48,19 +52,27 @@ def parse_2013_items(lines: list[str]) -> list[ItemBlock]:
     heads = list(_DETAIL_2013.finditer(flat))
     details: list[ItemBlock] = []
     for k, h in enumerate(heads):
-        body = flat[h.end(): heads[k + 1].start() if k + 1 < len(heads) else len(flat)]
+        body = flat[h.end() : heads[k + 1].start() if k + 1 < len(heads) else len(flat)]
         claims = _CLAIMS_LABEL_2013.search(body)
         reviewer = _REVIEWER_LABEL_2013.search(body)
         rationale = _RATIONALE_LABEL_2013.search(body)
         cuts = sorted(m.start() for m in (claims, reviewer, rationale) if m) + [len(body)]
 
-        def text_after(m: re.Match | None) -> str:
+        def text_after(m: re.Match | None, body: str = body, cuts: list[int] = cuts) -> str:
             if m is None:
                 return ""
-            return body[m.end(): next(c for c in cuts if c > m.start())].strip()
+            return body[m.end() : next(c for c in cuts if c > m.start())].strip()
 
-        details.append(ItemBlock(" ".join(h.group("item").split()), None, decision_2013(h.group("verdict")),
-                              text_after(claims), text_after(reviewer), text_after(rationale)))
+        details.append(
+            ItemBlock(
+                " ".join(h.group("item").split()),
+                None,
+                decision_2013(h.group("verdict")),
+                text_after(claims),
+                text_after(reviewer),
+                text_after(rationale),
+            )
+        )
     if not determined:
         return details
     blocks = []
@@ -73,13 +85,13 @@ def parse_2013_items(lines: list[str]) -> list[ItemBlock]:
 def first_2013_item_line(lines: list[str]) -> int | None:
     """Index of the line where the first per-item section ("1. X is not medically necessary...") starts."""
     for i, ln in enumerate(lines):
-        if _ITEM_2013.match(ln) and _CLAIMS_LABEL_2013.search(join_lines(lines[i: i + 6])):
+        if _ITEM_2013.match(ln) and _CLAIMS_LABEL_2013.search(join_lines(lines[i : i + 6])):
             return i
     return None
 
 
 def recognise(lines: list[str]) -> str | None:
-    """"2013", or None when the letter has neither the determination sentence nor the MTUS-section labels."""
+    """ "2013", or None when the letter has neither the determination sentence nor the MTUS-section labels."""
     head = "\n".join(lines[:400])
     if re.search(r"has\s+determined\s+the\s+request\s+for", head, re.I) or _CLAIMS_LABEL_2013.search(" ".join(lines)):
         return "2013"
@@ -90,7 +102,9 @@ def read(lines: list[str]) -> LetterParts:
     q = line_index(lines, _QUALIFICATIONS_2013)
     s = line_index(lines, _SUMMARY_2013)
     header_end = q or s or 40
-    return LetterParts(header=parse_header("\n".join(lines[:header_end])),
-                       reviewer_text="\n".join(lines[q: s]) if q is not None else "\n".join(lines),
-                       summary=case_summary(lines, _SUMMARY_2013, first_2013_item_line(lines)),
-                       blocks=parse_2013_items(lines))
+    return LetterParts(
+        header=parse_header("\n".join(lines[:header_end])),
+        reviewer_text="\n".join(lines[q:s]) if q is not None else "\n".join(lines),
+        summary=case_summary(lines, _SUMMARY_2013, first_2013_item_line(lines)),
+        blocks=parse_2013_items(lines),
+    )

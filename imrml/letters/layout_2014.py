@@ -26,7 +26,9 @@ _HOW = re.compile(r"^\s*HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\s*$
 _VERDICT = re.compile(r"^(?P<item>.*\S)\s*:\s*(?P<verb>[A-Za-z][A-Za-z ]{1,40}?)\.?$", re.S)
 _PARTIAL = re.compile(
     r"^(?P<original>.+?)\s+was\s+the\s+original\s+request\.\s+(?P<authorized>.+?)\s+(?:was|were)\s+authorized"
-    r".*?(?:the\s+)?original\s+request,\s+(?P<item>.+?)(?:\s+(?:is|are))?$", re.I | re.S)
+    r".*?(?:the\s+)?original\s+request,\s+(?P<item>.+?)(?:\s+(?:is|are))?$",
+    re.I | re.S,
+)
 _ORIGINAL_ONLY = re.compile(r"(?:^|\.\s+)The\s+original\s+request,\s+(?P<item>.+?)(?:\s+(?:is|are))?$", re.I | re.S)
 _ORIGINAL_MARK = re.compile(r"was\s+the\s+original\s+request", re.I)
 
@@ -39,6 +41,7 @@ def _item_header_start(lines: list[str], verdict_line: int, floor: int) -> int:
     ("X was the original request. Y was authorized ... the original request, Z is:")
     spans sentences, so it runs back to the line holding "was the original request".
     """
+
     def stops(i: int) -> bool:
         ln = lines[i].rstrip()
         return not ln.strip() or ln.endswith((".", ":", ";")) or bool(_SET_FORTH.match(ln) or _ISSUES.match(ln))
@@ -48,11 +51,11 @@ def _item_header_start(lines: list[str], verdict_line: int, floor: int) -> int:
         start -= 1  # the decision wrapped onto a line of its own ("... is:" / "Upheld")
     while start - 1 >= floor and not stops(start - 1):
         start -= 1
-    header = join_lines(lines[start: verdict_line + 1])
+    header = join_lines(lines[start : verdict_line + 1])
     if re.search(r"original\s+request,", header, re.I) and not _ORIGINAL_MARK.search(header):
         i = start - 1
         while i >= floor and i >= start - 12:
-            if lines[i].strip() and _ORIGINAL_MARK.search(join_lines(lines[max(floor, i - 1): i + 1])):
+            if lines[i].strip() and _ORIGINAL_MARK.search(join_lines(lines[max(floor, i - 1) : i + 1])):
                 start = i
                 while start - 1 >= floor and not stops(start - 1):
                     start -= 1
@@ -105,7 +108,7 @@ def parse_item_blocks(lines: list[str]) -> list[ItemBlock]:
             raise LetterError(f"a 'Claims Administrator guideline' paragraph with no item above it (line {c + 1})")
         s = _item_header_start(lines, v, floor)
         starts.append(s)
-        item, original, decision = split_item_header(join_lines(lines[s: v + 1]))
+        item, original, decision = split_item_header(join_lines(lines[s : v + 1]))
         blocks.append(ItemBlock(item, original, decision))
         floor = c + 1
     for k, c in enumerate(claims_at):
@@ -128,7 +131,7 @@ def _strip_label(text: str, label: re.Pattern) -> str:
 
 
 def recognise(lines: list[str]) -> str | None:
-    """"2016" (with a header block), "2014", or None when the letter has none of this layout's headings."""
+    """ "2016" (with a header block), "2014", or None when the letter has none of this layout's headings."""
     if not any(_CLAIMS_G.match(ln) for ln in lines) and not any(_HOW.match(ln) for ln in lines):
         return None
     first = line_index(lines, _HOW)
@@ -142,6 +145,9 @@ def read(lines: list[str]) -> LetterParts:
     cs = line_index(lines, _CASE_SUMMARY)
     issues = line_index(lines, _ISSUES)
     body_start = issues + 1 if issues is not None else (cs or 0)
-    return LetterParts(header=header, reviewer_text="\n".join(lines[(how or 0): cs]),
-                       summary=case_summary(lines, _CASE_SUMMARY, issues),
-                       blocks=parse_item_blocks(lines[body_start:]))
+    return LetterParts(
+        header=header,
+        reviewer_text="\n".join(lines[(how or 0) : cs]),
+        summary=case_summary(lines, _CASE_SUMMARY, issues),
+        blocks=parse_item_blocks(lines[body_start:]),
+    )

@@ -59,31 +59,35 @@ def parse_text(text: str, source_file: str = "<text>") -> Letter:
     priority = header.get("priority")
     records = []
     for n, b in enumerate(parts.blocks, 1):
-        records.append(label_item(ItemRecord(
-            source_file=source_file,
-            case_id=case_id,
-            template=template,
-            decision_date=to_iso_date(header.get("decision_date")),
-            date_assigned=to_iso_date(header.get("date_assigned")),
-            ur_denial_date=to_iso_date(header.get("ur_denial_date")) or ur_date_from_summary(summary),
-            application_received=to_iso_date(header.get("application_received")),
-            date_of_injury=to_iso_date(header.get("date_of_injury")) or injury_date_from_summary(summary),
-            priority=priority.split()[0] if priority else None,
-            reviewer_specialties=list(specialties),
-            reviewer_licensure=list(states),
-            patient_age=age,
-            patient_sex=sex,
-            case_summary=summary,
-            item_index=n,
-            item=" ".join(b.item.split()),
-            original_request=b.original_request,
-            decision=b.decision,
-            claims_guideline_text=b.claims_text,
-            reviewer_guideline_text=b.reviewer_text,
-            claims_guideline=parse_guideline_paragraph(b.claims_text),
-            reviewer_guideline=parse_guideline_paragraph(b.reviewer_text),
-            rationale=b.rationale,
-        )))
+        records.append(
+            label_item(
+                ItemRecord(
+                    source_file=source_file,
+                    case_id=case_id,
+                    template=template,
+                    decision_date=to_iso_date(header.get("decision_date")),
+                    date_assigned=to_iso_date(header.get("date_assigned")),
+                    ur_denial_date=to_iso_date(header.get("ur_denial_date")) or ur_date_from_summary(summary),
+                    application_received=to_iso_date(header.get("application_received")),
+                    date_of_injury=to_iso_date(header.get("date_of_injury")) or injury_date_from_summary(summary),
+                    priority=priority.split()[0] if priority else None,
+                    reviewer_specialties=list(specialties),
+                    reviewer_licensure=list(states),
+                    patient_age=age,
+                    patient_sex=sex,
+                    case_summary=summary,
+                    item_index=n,
+                    item=" ".join(b.item.split()),
+                    original_request=b.original_request,
+                    decision=b.decision,
+                    claims_guideline_text=b.claims_text,
+                    reviewer_guideline_text=b.reviewer_text,
+                    claims_guideline=parse_guideline_paragraph(b.claims_text),
+                    reviewer_guideline=parse_guideline_paragraph(b.reviewer_text),
+                    rationale=b.rationale,
+                )
+            )
+        )
     return Letter(source_file=source_file, case_id=case_id, template=template, items=records)
 
 
@@ -92,8 +96,9 @@ def parse_letter(path_or_text: str | Path, source_file: str | None = None) -> Le
 
     Raises :class:`imrml.extract.LetterError` with a one-line reason if it yields no items.
     """
-    if isinstance(path_or_text, Path) or ("\n" not in path_or_text and len(path_or_text) < 4096
-                                          and Path(path_or_text).suffix.lower() in (".pdf", ".txt")):
+    if isinstance(path_or_text, Path) or (
+        "\n" not in path_or_text and len(path_or_text) < 4096 and Path(path_or_text).suffix.lower() in (".pdf", ".txt")
+    ):
         path = Path(path_or_text)
         return parse_text(letter_text(path), source_file=source_file or path.name)
     return parse_text(path_or_text, source_file=source_file or "<text>")
@@ -108,8 +113,10 @@ class ParseResult:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        return (f"{self.n_files} files: {self.n_letters} letters parsed into {len(self.records)} items, "
-                f"{len(self.rejects)} rejected ({self.seconds:.1f} s)")
+        return (
+            f"{self.n_files} files: {self.n_letters} letters parsed into {len(self.records)} items, "
+            f"{len(self.rejects)} rejected ({self.seconds:.1f} s)"
+        )
 
 
 def iter_parsed(paths: Iterable[Path], progress: bool = False) -> Iterator[Letter | Reject]:

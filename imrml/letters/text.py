@@ -49,7 +49,9 @@ def clean_lines(text: str) -> list[str]:
     line holding one space where a paragraph ends: drop the former, keep the latter as ''.
     Page breaks and page furniture (page numbers, a repeated case number) are dropped.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u00ad", "").replace("\x02", "-")
+    text = (
+        text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\u00ad", "").replace("\x02", "-")
+    )
     raw = text.replace(PAGE_BREAK, "\n").split("\n")
     empty = sum(1 for ln in raw if ln == "")
     doubled = len(raw) > 10 and empty >= 0.4 * len(raw)
@@ -99,10 +101,10 @@ def case_summary(lines: list[str], start_rx: re.Pattern, end_at: int | None) -> 
     s = line_index(lines, start_rx)
     if s is None:
         return ""
-    body = lines[s + 1: end_at]
+    body = lines[s + 1 : end_at]
     # drop the one-sentence preamble ("The expert reviewer developed the following ... records:")
     for i, ln in enumerate(body[:6]):
         if ln.rstrip().endswith("records:"):
-            body = body[i + 1:]
+            body = body[i + 1 :]
             break
     return join_paragraphs(body)

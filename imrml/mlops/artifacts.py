@@ -25,15 +25,15 @@ def predicted_labels(proba: np.ndarray, classes: list[str]) -> np.ndarray:
     return np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)]
 
 
-def write_plots(out: Path, title: str, model_kind: str, target: str, y: np.ndarray, proba: np.ndarray,
-                classes: list[str]) -> None:
+def write_plots(
+    out: Path, title: str, model_kind: str, target: str, y: np.ndarray, proba: np.ndarray, classes: list[str]
+) -> None:
     """confusion_matrix.png; for the outcome also roc.png, pr.png and calibration.png (Overturned)."""
     pred = predicted_labels(proba, classes)
     size = max(5.0, 0.45 * len(classes) + 3)
     fig = Figure(figsize=(size, size))
     ax = fig.subplots()
-    ConfusionMatrixDisplay.from_predictions(y, pred, labels=classes, ax=ax, xticks_rotation="vertical",
-                                            colorbar=False)
+    ConfusionMatrixDisplay.from_predictions(y, pred, labels=classes, ax=ax, xticks_rotation="vertical", colorbar=False)
     ax.set_title(f"{title}: confusion matrix")
     fig.tight_layout()
     fig.savefig(out / "confusion_matrix.png", dpi=100)
@@ -65,7 +65,8 @@ def write_class_reports(out: Path, y: np.ndarray, proba: np.ndarray, classes: li
     """classification_report.txt and per_class_report.csv."""
     pred = predicted_labels(proba, classes)
     (out / "classification_report.txt").write_text(
-        classification_report(y, pred, labels=classes, zero_division=0), encoding="utf-8")
+        classification_report(y, pred, labels=classes, zero_division=0), encoding="utf-8"
+    )
     report = classification_report(y, pred, labels=classes, zero_division=0, output_dict=True)
     pd.DataFrame(report).T.to_csv(out / "per_class_report.csv")
 
@@ -78,17 +79,32 @@ def write_top_features(out: Path, tops: dict[str, list[tuple[str, float]]]) -> N
     """top_features.json, and top_features.csv when the model has any (baselines have none)."""
     write_json(out / "top_features.json", tops)
     if tops:
-        pd.DataFrame([{"class": c, "rank": r + 1, "feature": f, "weight": w}
-                      for c, lst in tops.items() for r, (f, w) in enumerate(lst)]).to_csv(
-            out / "top_features.csv", index=False)
+        pd.DataFrame(
+            [
+                {"class": c, "rank": r + 1, "feature": f, "weight": w}
+                for c, lst in tops.items()
+                for r, (f, w) in enumerate(lst)
+            ]
+        ).to_csv(out / "top_features.csv", index=False)
 
 
-_MISCLASSIFIED_COLUMNS = ["case_id", "item_index", "source_file", "true", "predicted", "p_true", "p_predicted",
-                          "item", "claims_guideline_family", "text"]
+_MISCLASSIFIED_COLUMNS = [
+    "case_id",
+    "item_index",
+    "source_file",
+    "true",
+    "predicted",
+    "p_true",
+    "p_predicted",
+    "item",
+    "claims_guideline_family",
+    "text",
+]
 
 
-def misclassified(frame: pd.DataFrame, y: np.ndarray, proba: np.ndarray, classes: list[str],
-                  text_column: str) -> pd.DataFrame:
+def misclassified(
+    frame: pd.DataFrame, y: np.ndarray, proba: np.ndarray, classes: list[str], text_column: str
+) -> pd.DataFrame:
     """The items predicted wrong (rows of ``proba`` that are NaN are skipped), the surest mistakes first."""
     cls = np.asarray(classes, dtype=object)
     tested = np.flatnonzero(~np.isnan(proba).any(axis=1))
@@ -96,10 +112,18 @@ def misclassified(frame: pd.DataFrame, y: np.ndarray, proba: np.ndarray, classes
     rows = []
     for i in tested[pred != y[tested]]:
         p = proba[i]
-        row = {c: frame.at[i, c] if c in frame else None
-               for c in ("case_id", "item_index", "source_file", "item", "claims_guideline_family")}
-        row.update({"true": y[i], "predicted": cls[np.argmax(p)], "p_true": float(p[classes.index(y[i])]),
-                    "p_predicted": float(p.max()),
-                    "text": str(frame.at[i, text_column])[:2000] if text_column in frame else ""})
+        row = {
+            c: frame.at[i, c] if c in frame else None
+            for c in ("case_id", "item_index", "source_file", "item", "claims_guideline_family")
+        }
+        row.update(
+            {
+                "true": y[i],
+                "predicted": cls[np.argmax(p)],
+                "p_true": float(p[classes.index(y[i])]),
+                "p_predicted": float(p.max()),
+                "text": str(frame.at[i, text_column])[:2000] if text_column in frame else "",
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows, columns=_MISCLASSIFIED_COLUMNS).sort_values("p_true")

@@ -42,7 +42,11 @@ def proba_column(cls: str) -> str:
 
 def model_uri(name: str, alias_or_version: str = CHAMPION) -> str:
     """``models:/<name>@<alias>`` or ``models:/<name>/<version>``."""
-    return f"models:/{name}/{alias_or_version}" if str(alias_or_version).isdigit() else f"models:/{name}@{alias_or_version}"
+    return (
+        f"models:/{name}/{alias_or_version}"
+        if str(alias_or_version).isdigit()
+        else f"models:/{name}@{alias_or_version}"
+    )
 
 
 class ItemModel(PythonModel):
@@ -74,9 +78,9 @@ class ItemModel(PythonModel):
 
 def input_schema(view: str) -> Schema:
     """The view's columns, every one optional (a missing column is filled as empty)."""
-    return Schema([
-        ColSpec(AnyType() if c in NON_STRING_COLUMNS else "string", c, required=False) for c in view_columns(view)
-    ])
+    return Schema(
+        [ColSpec(AnyType() if c in NON_STRING_COLUMNS else "string", c, required=False) for c in view_columns(view)]
+    )
 
 
 def input_example(frame: pd.DataFrame, view: str, n: int = 2) -> pd.DataFrame:
@@ -87,8 +91,10 @@ def input_example(frame: pd.DataFrame, view: str, n: int = 2) -> pd.DataFrame:
         if c in NUMERIC_COLUMNS:
             out[c] = pd.to_numeric(ex[c], errors="coerce").astype(float) if c in ex else np.nan
         else:
-            out[c] = ["" if (v is None or (isinstance(v, float) and math.isnan(v))) else str(v)
-                      for v in (ex[c] if c in ex else [""] * len(ex))]
+            out[c] = [
+                "" if (v is None or (isinstance(v, float) and math.isnan(v))) else str(v)
+                for v in (ex[c] if c in ex else [""] * len(ex))
+            ]
     for c in ("case_summary", "rationale"):
         if c in out:
             out[c] = out[c].str.slice(0, 600)
@@ -105,8 +111,7 @@ def _requirements() -> list[str]:
     return reqs
 
 
-def log_item_model(fitted, *, target: str, view: str, example_frame: pd.DataFrame,
-                   registered_name: str | None = None):
+def log_item_model(fitted, *, target: str, view: str, example_frame: pd.DataFrame, registered_name: str | None = None):
     """Log a fitted model as a pyfunc model in the active run; register it under ``registered_name`` if given."""
     model = ItemModel(fitted, target, view)
     example = input_example(example_frame, view)
@@ -122,18 +127,28 @@ def log_item_model(fitted, *, target: str, view: str, example_frame: pd.DataFram
     )
 
 
-def tag_version(name: str, version: str, *, metrics: dict[str, float], primary_metric: str,
-                greater_is_better: bool, tags: dict[str, str], description: str = "") -> None:
+def tag_version(
+    name: str,
+    version: str,
+    *,
+    metrics: dict[str, float],
+    primary_metric: str,
+    greater_is_better: bool,
+    tags: dict[str, str],
+    description: str = "",
+) -> None:
     """Tag a registered version with its metrics, its primary metric and what it is (``tags``)."""
     client = mlflow.MlflowClient()
     value = metrics.get(primary_metric)
     all_tags = {f"metric.{k}": f"{v:.6g}" for k, v in metrics.items()}
-    all_tags.update({
-        "primary_metric": primary_metric,
-        "primary_metric_value": "nan" if value is None else f"{value:.6g}",
-        "greater_is_better": str(greater_is_better).lower(),
-        **tags,
-    })
+    all_tags.update(
+        {
+            "primary_metric": primary_metric,
+            "primary_metric_value": "nan" if value is None else f"{value:.6g}",
+            "greater_is_better": str(greater_is_better).lower(),
+            **tags,
+        }
+    )
     for k, v in all_tags.items():
         client.set_model_version_tag(name, version, k, v)
     if description:
@@ -195,11 +210,14 @@ def promote(model: str, version: str | None = None) -> tuple[bool, str]:
     if better:
         client.set_registered_model_alias(model, CHAMPION, str(cand.version))
         op = ">" if greater else "<"
-        return True, (f"promoted v{cand.version} over v{champ.version} of {model} "
-                      f"({metric} {value:.4f} {op} {champ_value:.4f})")
+        return True, (
+            f"promoted v{cand.version} over v{champ.version} of {model} ({metric} {value:.4f} {op} {champ_value:.4f})"
+        )
     op = "<=" if greater else ">="
-    return False, (f"kept champion v{champ.version} of {model} "
-                   f"(candidate v{cand.version} {metric} {value:.4f} {op} {champ_value:.4f})")
+    return False, (
+        f"kept champion v{champ.version} of {model} "
+        f"(candidate v{cand.version} {metric} {value:.4f} {op} {champ_value:.4f})"
+    )
 
 
 # ---------------------------------------------------------------- loading a model to score with
@@ -236,7 +254,7 @@ class LoadedModel:
 def _name_and_version(uri: str) -> tuple[str | None, str | None]:
     if not uri.startswith("models:/"):
         return None, None
-    ref = uri[len("models:/"):]
+    ref = uri[len("models:/") :]
     client = mlflow.MlflowClient()
     if "@" in ref:
         name, alias = ref.split("@", 1)
@@ -252,7 +270,7 @@ def load_model(uri: str) -> LoadedModel:
     """Load a pyfunc model (``models:/name@alias``, ``models:/name/3``, ``runs:/...``) to score with."""
     try:
         model = mlflow.pyfunc.load_model(uri)
-    except Exception as e:  # noqa: BLE001  MLflow raises many types for a missing model, alias or file
+    except Exception as e:
         raise UserError(f"cannot load model {redact(uri)!r}: {redact(str(e).splitlines()[0])}") from None
     meta = model.metadata
     name, version = _name_and_version(uri)

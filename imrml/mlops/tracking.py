@@ -29,13 +29,23 @@ def quiet_mlflow() -> None:
     if _QUIET:
         return
     _QUIET = True
-    for name in ("alembic", "mlflow", "mlflow.store", "mlflow.tracking", "mlflow.models", "mlflow.pyfunc",
-                 "mlflow.utils", "mlflow.system_metrics"):
+    for name in (
+        "alembic",
+        "mlflow",
+        "mlflow.store",
+        "mlflow.tracking",
+        "mlflow.models",
+        "mlflow.pyfunc",
+        "mlflow.utils",
+        "mlflow.system_metrics",
+    ):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
     warnings.filterwarnings(
-        "ignore", message=r".*(Hint: Inferred schema|integer column|pkg_resources|Add type hints|"
-        r"can be interpreted in multiple ways|keyword-only|Operation with range).*")
+        "ignore",
+        message=r".*(Hint: Inferred schema|integer column|pkg_resources|Add type hints|"
+        r"can be interpreted in multiple ways|keyword-only|Operation with range).*",
+    )
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
 
 
@@ -62,7 +72,7 @@ def artifact_root() -> Path | None:
     if not uri:
         return project_home() / "mlartifacts"
     if uri.startswith("sqlite:///"):
-        db = Path(uri[len("sqlite:///"):])
+        db = Path(uri[len("sqlite:///") :])
         return (db if db.is_absolute() else Path.cwd() / db).resolve().parent / "mlartifacts"
     return None
 

@@ -20,7 +20,12 @@ from typing import Any
 import pandas as pd
 
 TEXT_FIELDS = (
-    "case_summary", "item", "original_request", "claims_guideline_text", "reviewer_guideline_text", "rationale",
+    "case_summary",
+    "item",
+    "original_request",
+    "claims_guideline_text",
+    "reviewer_guideline_text",
+    "rationale",
 )
 LIST_FIELDS = ("reviewer_specialties", "reviewer_licensure")
 CITATION_FIELDS = ("claims_guideline", "reviewer_guideline")

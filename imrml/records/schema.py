@@ -29,7 +29,7 @@ class Citation:
     text: str = ""  # the citation as written, whitespace normalized
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Citation":
+    def from_dict(cls, d: dict[str, Any]) -> Citation:
         return cls(
             source=d["source"],
             document=d.get("document"),
@@ -79,7 +79,7 @@ class ItemRecord:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "ItemRecord":
+    def from_dict(cls, d: dict[str, Any]) -> ItemRecord:
         """A record from a dict (a JSON line, a table row); unknown keys are ignored, whole numbers written as
         text (a CSV cell) become ints, and anything else that is not a whole number raises ValueError."""
         known = {f.name for f in fields(cls)}
@@ -111,6 +111,7 @@ def whole_number(value: Any, name: str) -> int:
     if not number.is_integer():
         raise ValueError(f"{name} is not a whole number: {value!r}")
     return int(number)
+
 
 @dataclass
 class Letter:

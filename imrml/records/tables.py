@@ -189,13 +189,13 @@ class TableWriter:
             self._writer.write_table(table.cast(self._writer.schema))
         elif self.suffix == ".csv":
             if self._fh is None:
-                self._fh = open(self._tmp, "w", encoding="utf-8", newline="")
+                self._fh = open(self._tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115  open across writes; close() ends it
                 self._writer = csv.DictWriter(self._fh, fieldnames=self._columns, extrasaction="ignore")
                 self._writer.writeheader()
             self._writer.writerows({k: _csv_cell(v) for k, v in row.items()} for row in rows)
         else:
             if self._fh is None:
-                self._fh = open(self._tmp, "w", encoding="utf-8")
+                self._fh = open(self._tmp, "w", encoding="utf-8")  # noqa: SIM115  open across writes
             for row in rows:
                 self._fh.write(json.dumps(row, ensure_ascii=False, default=_json_default))
                 self._fh.write("\n")
@@ -222,7 +222,7 @@ class TableWriter:
         with contextlib.suppress(BaseException):
             self._ctx.__exit__(type(exc), exc, exc.__traceback__)
 
-    def __enter__(self) -> "TableWriter":
+    def __enter__(self) -> TableWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -76,7 +76,8 @@ class OneOf:
 
 def _kind(value: object) -> str:
     return {dict: "a table", list: "an array", str: "a string", bool: "a boolean"}.get(
-        type(value), f"{type(value).__name__} {value!r}")
+        type(value), f"{type(value).__name__} {value!r}"
+    )
 
 
 def _check(value: Any, shape: Any, path: object, key: str) -> None:
@@ -119,7 +120,7 @@ def _check(value: Any, shape: Any, path: object, key: str) -> None:
     elif isinstance(shape, tuple):
         if not isinstance(value, list) or len(value) != len(shape):
             raise bad(f"an array of {len(shape)}")
-        for i, (v, s) in enumerate(zip(value, shape)):
+        for i, (v, s) in enumerate(zip(value, shape, strict=True)):
             _check(v, s, path, f"{key}[{i}]")
     elif isinstance(shape, Text):
         if not isinstance(value, str):
@@ -130,7 +131,7 @@ def _check(value: Any, shape: Any, path: object, key: str) -> None:
             raise DataFileError(path, key, f"bad placeholder in {value!r}: {e}") from None
         unknown = sorted(names - shape.fields)
         if unknown:
-            allowed = ", ".join("{%s}" % f for f in sorted(shape.fields)) or "none"
+            allowed = ", ".join(f"{{{f}}}" for f in sorted(shape.fields)) or "none"
             raise DataFileError(path, key, f"unknown placeholder {{{unknown[0]}}} in {value!r} (allowed: {allowed})")
     elif isinstance(shape, OneOf):
         if value not in shape.values:
@@ -147,8 +148,9 @@ FACT_FIELDS = ("name", "Name", "part", "who", "Who", "pos", "n", "small", "hi", 
 OPENER_FIELDS = ("age", "sex", "occupation", "mechanism", "injury_date", "noun", "Noun")
 
 PHRASES_SHAPE = {
-    "facts": Each({"p": float, "yes": Bank(*FACT_FIELDS), "no": Bank(*FACT_FIELDS),
-                   "reason_yes": Bank(), "reason_no": Bank()}),
+    "facts": Each(
+        {"p": float, "yes": Bank(*FACT_FIELDS), "no": Bank(*FACT_FIELDS), "reason_yes": Bank(), "reason_no": Bank()}
+    ),
     "summary": {
         "opener": Bank(*OPENER_FIELDS),
         "opener_sex_unstated": Bank(*OPENER_FIELDS),
@@ -158,33 +160,55 @@ PHRASES_SHAPE = {
         "utilization_review": Bank("ur_date", "verb", "requests", "s", "was"),
     },
     "rationale": {
-        "generic_for": Bank(), "generic_against": Bank(), "openers": Bank(), "joiners": Bank(),
-        "verdict_upheld": Bank("item"), "verdict_overturned": Bank("item"),
+        "generic_for": Bank(),
+        "generic_against": Bank(),
+        "openers": Bank(),
+        "joiners": Bank(),
+        "verdict_upheld": Bank("item"),
+        "verdict_overturned": Bank("item"),
         "guidance": Each(Bank()),
     },
     "worker": {"occupations": Bank(), "mechanisms": Bank(), "general_diagnoses": Bank(), "prior_care": Bank()},
     "reviewer": {"states": Bank(), "specialties": [{"boards": Bank(), "weight": float}], "specialty_prose": Each(str)},
-    "guidelines": {"odg_name": str, "other_references": Bank("topic"), "mtus_printed": Each(str),
-                   "acoem_chapter": Each(int)},
+    "guidelines": {
+        "odg_name": str,
+        "other_references": Bank("topic"),
+        "mtus_printed": Each(str),
+        "acoem_chapter": Each(int),
+    },
     "letter": {"how_made": Bank(), "summary_intro": Text(), "final_determination": Text()},
-    "letter_2013": {"opening": Bank(), "binding": Bank(), "how_made": Bank(),
-                    "determination": Text("item", "verdict"), "section_label": Text("who"),
-                    "acoem_citation": Text("chapter", "doc")},
+    "letter_2013": {
+        "opening": Bank(),
+        "binding": Bank(),
+        "how_made": Bank(),
+        "determination": Text("item", "verdict"),
+        "section_label": Text("who"),
+        "acoem_citation": Text("chapter", "doc"),
+    },
 }
 
 KINDS = ("medication", "therapy", "study", "procedure", "equipment", "program", "lab", "visit")
 
 CATALOGUE_SHAPE = {
     "regions": Each({"parts": Bank(), "doc": str, "year": int, "chapter": str, "diagnoses": Bank(), "complaint": str}),
-    "treatment": [{
-        "key": str, "topic": str, "kind": OneOf(KINDS), "weight": float, "prior": float,
-        "regional": Default(bool, False),
-        "names": Bank(), "requests": Bank("qty", "part"), "qty": Default([int], []),
-        "effects": Each(float),
-        "mtus": [{"doc": str, "year": int, "sections": [str]}],
-        "pages14": [(str, str)],
-        "odg": Bank("chapter"), "odg_weight": float,
-    }],
+    "treatment": [
+        {
+            "key": str,
+            "topic": str,
+            "kind": OneOf(KINDS),
+            "weight": float,
+            "prior": float,
+            "regional": Default(bool, False),
+            "names": Bank(),
+            "requests": Bank("qty", "part"),
+            "qty": Default([int], []),
+            "effects": Each(float),
+            "mtus": [{"doc": str, "year": int, "sections": [str]}],
+            "pages14": [(str, str)],
+            "odg": Bank("chapter"),
+            "odg_weight": float,
+        }
+    ],
 }
 
 # ----------------------------------------------------------------------------- loading
@@ -217,8 +241,9 @@ def load_catalogue(path: Path | Traversable, phrase_book: dict) -> dict:
         where, name = f"treatment[{i}]", t["key"]
         for fact in t["effects"]:
             if fact not in phrase_book["facts"]:
-                raise DataFileError(path, f"{where}.effects.{fact}",
-                                    f"unknown fact of {name} (no [facts.{fact}] phrases)")
+                raise DataFileError(
+                    path, f"{where}.effects.{fact}", f"unknown fact of {name} (no [facts.{fact}] phrases)"
+                )
         if t["topic"] not in phrase_book["rationale"]["guidance"]:
             raise DataFileError(path, f"{where}.topic", f"{t['topic']!r} of {name} has no [rationale.guidance] phrases")
         if not t["qty"] and any("{qty}" in r for r in t["requests"]):

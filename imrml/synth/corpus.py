@@ -59,8 +59,9 @@ class CorpusInfo:
         return self.n_overturned / self.n_items if self.n_items else 0.0
 
 
-def write_corpus(out_dir, n: int, seed: int, fmt: str = "txt", overturn_rate: float = 0.10,
-                 progress: bool = False) -> CorpusInfo:
+def write_corpus(
+    out_dir, n: int, seed: int, fmt: str = "txt", overturn_rate: float = 0.10, progress: bool = False
+) -> CorpusInfo:
     """Write ``n`` letters to ``out_dir/letters/<case_id>.<fmt>`` and their true items to ``out_dir/truth.jsonl``."""
     if fmt not in ("txt", "pdf"):
         raise ValueError(f"format must be txt or pdf, not {fmt!r}")
@@ -69,7 +70,7 @@ def write_corpus(out_dir, n: int, seed: int, fmt: str = "txt", overturn_rate: fl
     letters_dir = out_dir / "letters"
     letters_dir.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
-    templates = {t: 0 for t in TEMPLATES}
+    templates = dict.fromkeys(TEMPLATES, 0)
     n_over = 0
     letters = generate_letters(n, seed, overturn_rate)
     if progress:

@@ -54,8 +54,9 @@ def decision(it: PlannedItem) -> str:
     return OVERTURNED if it.overturned else UPHELD
 
 
-def item_record(plan: LetterPlan, idx: int, it: PlannedItem, summary: str, claims_text: str,
-                reviewer_text: str, rationale: str) -> ItemRecord:
+def item_record(
+    plan: LetterPlan, idx: int, it: PlannedItem, summary: str, claims_text: str, reviewer_text: str, rationale: str
+) -> ItemRecord:
     """The record the parser should read back for item ``idx`` (from 1) given the text the letter printed."""
     d = plan.dates
     tpl = plan.template
@@ -71,7 +72,8 @@ def item_record(plan: LetterPlan, idx: int, it: PlannedItem, summary: str, claim
         application_received=d["received"].isoformat() if has_header else None,
         date_of_injury=d["injury"].isoformat(),
         priority=plan.priority,
-        reviewer_specialties=[prose.get(s, s) for s in plan.specialties[:2]] if plan.cred_sentence
+        reviewer_specialties=[prose.get(s, s) for s in plan.specialties[:2]]
+        if plan.cred_sentence
         else list(plan.specialties),
         reviewer_licensure=list(plan.licensure),
         patient_age=plan.age,
@@ -91,5 +93,12 @@ def item_record(plan: LetterPlan, idx: int, it: PlannedItem, summary: str, claim
 
 def item_meta(plan: LetterPlan) -> list[dict]:
     """What drove each decision, for tests and analyses: catalogue key and topic, facts, P(Overturned)."""
-    return [dict(treatment=it.treatment["key"], topic=it.treatment["topic"], facts=dict(it.facts),
-                 p_overturned=round(it.p_overturned, 4)) for it in plan.items]
+    return [
+        {
+            "treatment": it.treatment["key"],
+            "topic": it.treatment["topic"],
+            "facts": dict(it.facts),
+            "p_overturned": round(it.p_overturned, 4),
+        }
+        for it in plan.items
+    ]

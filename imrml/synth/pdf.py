@@ -7,7 +7,7 @@ import datetime as _dt
 from .letter import GeneratedLetter
 
 # a fixed creation date (and producer) keeps the same letter's PDF byte-identical from run to run
-PDF_EPOCH = _dt.datetime(2016, 1, 1, tzinfo=_dt.timezone.utc)
+PDF_EPOCH = _dt.datetime(2016, 1, 1, tzinfo=_dt.UTC)
 
 
 def letter_pdf(letter: GeneratedLetter) -> bytes:

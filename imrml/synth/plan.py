@@ -109,8 +109,14 @@ def _reviewer_citations(rng: random.Random, t: dict, region: dict | None, templa
         options = t["mtus"]
         if template == "2014" and t["pages14"] and rng.random() < 0.7:
             sec, pages = rng.choice(t["pages14"])
-            return Cite("MTUS", "Chronic Pain Medical Treatment Guidelines", None,
-                        (sec,) if sec else (), pages, pages_style=True)
+            return Cite(
+                "MTUS",
+                "Chronic Pain Medical Treatment Guidelines",
+                None,
+                (sec,) if sec else (),
+                pages,
+                pages_style=True,
+            )
         if not options:
             return None
         c = rng.choice(options)
@@ -127,7 +133,7 @@ def _reviewer_citations(rng: random.Random, t: dict, region: dict | None, templa
         if template == "2013":
             if doc in guidelines["acoem_chapter"]:  # cited as the ACOEM 2nd edition (2004) chapter
                 year = 2004
-            pages = (rng.choice(t["pages14"])[1] if t["pages14"] and rng.random() < 0.6 else "")
+            pages = rng.choice(t["pages14"])[1] if t["pages14"] and rng.random() < 0.6 else ""
             return Cite("MTUS", doc, year, tuple(c["sections"]), pages)
         return Cite("MTUS", doc, year, tuple(c["sections"]))
 
@@ -148,8 +154,9 @@ def _reviewer_citations(rng: random.Random, t: dict, region: dict | None, templa
     return cites
 
 
-def _claims_citations(rng: random.Random, reviewer: list[Cite], t: dict, region: dict | None,
-                      template: str) -> list[Cite]:
+def _claims_citations(
+    rng: random.Random, reviewer: list[Cite], t: dict, region: dict | None, template: str
+) -> list[Cite]:
     """The claims administrator's citations: the reviewer's as often as not, otherwise another form."""
     roll = rng.random()
     if roll < 0.55:
@@ -177,8 +184,11 @@ def plan_letter(rng: random.Random, used: set[str]) -> LetterPlan:
     ph = phrases()
     template = _weighted(rng, TEMPLATES, TEMPLATE_WEIGHTS)
     # dates: decision date in the generation's years; the rest walk backwards from it
-    span = {"2016": (_dt.date(2016, 6, 1), 540), "2014": (_dt.date(2014, 3, 1), 720),
-            "2013": (_dt.date(2013, 9, 1), 240)}
+    span = {
+        "2016": (_dt.date(2016, 6, 1), 540),
+        "2014": (_dt.date(2014, 3, 1), 720),
+        "2013": (_dt.date(2013, 9, 1), 240),
+    }
     start, days = span[template]
     decision = start + _dt.timedelta(days=rng.randrange(days))
     assigned = decision - _dt.timedelta(days=rng.randint(10, 35))
@@ -186,7 +196,7 @@ def plan_letter(rng: random.Random, used: set[str]) -> LetterPlan:
     ur = received - _dt.timedelta(days=rng.randint(5, 40))
     years_back = rng.choice((0, 1, 1, 2, 2, 3, 4, 5, 6, 8, 10, 12))
     injury = ur - _dt.timedelta(days=20 + 365 * years_back + rng.randrange(300))
-    dates = dict(decision=decision, assigned=assigned, received=received, ur=ur, injury=injury)
+    dates = {"decision": decision, "assigned": assigned, "received": received, "ur": ur, "injury": injury}
     case_id = _case_number(rng, assigned.year % 100 if template != "2013" else 13, used)
 
     sex = "male" if rng.random() < 0.55 else "female"
@@ -205,8 +215,11 @@ def plan_letter(rng: random.Random, used: set[str]) -> LetterPlan:
         priority = "Expedited" if rng.random() < 0.03 else "Standard"
     elif template == "2013":
         priority = "Standard"
-    noun = {"2016": "the injured worker", "2014": rng.choice(("the applicant", "the patient", "the injured worker")),
-            "2013": rng.choice(("the patient", "the claimant"))}[template]
+    noun = {
+        "2016": "the injured worker",
+        "2014": rng.choice(("the applicant", "the patient", "the injured worker")),
+        "2013": rng.choice(("the patient", "the claimant")),
+    }[template]
 
     n_items = _weighted(rng, (1, 2, 3, 4, 5, 6), (44, 26, 15, 8, 4, 3))
     treatments = cat["treatment"]
@@ -235,21 +248,36 @@ def plan_letter(rng: random.Random, used: set[str]) -> LetterPlan:
         facts = {f: rng.random() < ph["facts"][f]["p"] for f in t["effects"]}
         base = EFFECT_SCALE * (t["prior"] + sum(e for f, e in t["effects"].items() if facts[f]))
         base += rng.gauss(0.0, NOISE_SD)
-        values = dict(
-            n=str(rng.choice((12, 18, 24, 30, 36)) if t["kind"] == "therapy" else rng.choice((6, 9, 12, 18, 24))),
-            small=str(rng.choice((2, 3, 4))),
-            hi=str(rng.randint(6, 9)), lo=str(rng.randint(2, 5)),
-            since=prose_date(injury + _dt.timedelta(days=rng.randrange(max(1, (ur - injury).days)))),
-        )
+        values = {
+            "n": str(rng.choice((12, 18, 24, 30, 36)) if t["kind"] == "therapy" else rng.choice((6, 9, 12, 18, 24))),
+            "small": str(rng.choice((2, 3, 4))),
+            "hi": str(rng.randint(6, 9)),
+            "lo": str(rng.randint(2, 5)),
+            "since": prose_date(injury + _dt.timedelta(days=rng.randrange(max(1, (ur - injury).days)))),
+        }
         it = PlannedItem(t, region_key, part, name, request, original, authorized, facts, values, base)
         it.reviewer = _reviewer_citations(rng, t, region, template)
         it.claims = _claims_citations(rng, it.reviewer, t, region, template)
         if it.claims[0].source == "none":
             it.base += CLAIMS_NO_CITATION_SHIFT
         items.append(it)
-    return LetterPlan(template, case_id, sex, sex_stated, age, rng.choice(ph["worker"]["occupations"]),
-                      rng.choice(ph["worker"]["mechanisms"]), regions, dates, priority, spec, lic, cred_sentence,
-                      items, noun)
+    return LetterPlan(
+        template,
+        case_id,
+        sex,
+        sex_stated,
+        age,
+        rng.choice(ph["worker"]["occupations"]),
+        rng.choice(ph["worker"]["mechanisms"]),
+        regions,
+        dates,
+        priority,
+        spec,
+        lic,
+        cred_sentence,
+        items,
+        noun,
+    )
 
 
 def decide(rng: random.Random, plan: LetterPlan, intercept: float) -> None:

@@ -35,16 +35,24 @@ def _fact_sentence(rng: random.Random, plan: LetterPlan, it: PlannedItem, fact: 
     if not s:
         return ""
     who, pos = _pronouns(plan)
-    return s.format(name=it.name, Name=_cap(it.name), part=it.part or "affected area", who=who, Who=_cap(who),
-                    pos=pos, **it.values)
+    return s.format(
+        name=it.name, Name=_cap(it.name), part=it.part or "affected area", who=who, Who=_cap(who), pos=pos, **it.values
+    )
 
 
 def _opener(rng: random.Random, plan: LetterPlan) -> str:
     summary = phrases()["summary"]
     doi = dash_date(plan.dates["injury"], rng) if plan.template == "2016" else prose_date(plan.dates["injury"])
     options = summary["opener"] if plan.sex_stated else summary["opener_sex_unstated"]
-    return rng.choice(options).format(age=plan.age, sex=plan.sex, occupation=plan.occupation,
-                                      mechanism=plan.mechanism, injury_date=doi, noun=plan.noun, Noun=_cap(plan.noun))
+    return rng.choice(options).format(
+        age=plan.age,
+        sex=plan.sex,
+        occupation=plan.occupation,
+        mechanism=plan.mechanism,
+        injury_date=doi,
+        noun=plan.noun,
+        Noun=_cap(plan.noun),
+    )
 
 
 def case_summary(rng: random.Random, plan: LetterPlan) -> str:
@@ -77,8 +85,11 @@ def case_summary(rng: random.Random, plan: LetterPlan) -> str:
     modified = any(it.original for it in plan.items)
     verb = "modified" if modified else rng.choice(("non-certified", "denied"))
     several = len(req) > 1
-    parts.append(rng.choice(summary["utilization_review"]).format(
-        ur_date=ur, verb=verb, requests=_prose_list(req), s="s" if several else "", was="were" if several else "was"))
+    parts.append(
+        rng.choice(summary["utilization_review"]).format(
+            ur_date=ur, verb=verb, requests=_prose_list(req), s="s" if several else "", was="were" if several else "was"
+        )
+    )
     return " ".join(parts)
 
 

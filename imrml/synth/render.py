@@ -101,8 +101,10 @@ def render_letter(rng: random.Random, plan: LetterPlan) -> GeneratedLetter:
     P(words["final_determination"])
     for idx, it in enumerate(plan.items, 1):
         if it.original:
-            P(f"{it.original} was the original request. {it.authorized} was authorized by the Claims Administrator. "
-              f"The remaining IMR eligible portion of the original request, {it.request} is: {decision(it)}")
+            P(
+                f"{it.original} was the original request. {it.authorized} was authorized by the Claims Administrator. "
+                f"The remaining IMR eligible portion of the original request, {it.request} is: {decision(it)}"
+            )
         else:
             P(f"{it.request}: {decision(it)}")
         claims_text = _citations_text(it.claims, "claims", tpl, rng)

@@ -62,10 +62,16 @@ def render_2013(rng: random.Random, plan: LetterPlan, summary: str, width: int) 
         lines.append("")
 
     lines += ["Independent Medical Review Final Determination Letter", ""]
-    lines += [f"IMR Case Number: {plan.case_id}", f"Date of Injury: {us_date(d['injury'])}",
-              f"Date Assigned: {us_date(d['assigned'])}", f"Date of UR Decision: {us_date(d['ur'])}",
-              f"Application Received: {us_date(d['received'])}", f"Decision Date: {us_date(d['decision'])}",
-              "Priority: Standard", ""]
+    lines += [
+        f"IMR Case Number: {plan.case_id}",
+        f"Date of Injury: {us_date(d['injury'])}",
+        f"Date Assigned: {us_date(d['assigned'])}",
+        f"Date of UR Decision: {us_date(d['ur'])}",
+        f"Application Received: {us_date(d['received'])}",
+        f"Decision Date: {us_date(d['decision'])}",
+        "Priority: Standard",
+        "",
+    ]
     lines += [rng.choice(("Dear Claimant:", "Dear Parties:")), ""]
     P(rng.choice(words["opening"]))
     B()
@@ -87,7 +93,7 @@ def render_2013(rng: random.Random, plan: LetterPlan, summary: str, width: int) 
     lines.append("Expert Reviewer Case Summary:")
     P(summary)
     records: list[ItemRecord] = []
-    for idx, (it, verdict) in enumerate(zip(plan.items, verdicts), 1):
+    for idx, (it, verdict) in enumerate(zip(plan.items, verdicts, strict=True), 1):
         B()
         P(f"{idx}. {it.request} is {verdict}.")
         claims_text = _citations_2013(it.claims, "claims")

@@ -11,7 +11,7 @@ from imrml.records.tables import read_items
 
 def test_labels_command_writes_labelled_items(tmp_path, capsys, citation_sample):
     src = tmp_path / "items.jsonl"
-    unlabelled = [r.to_dict() | {k: None for k in LABEL_FIELDS} for r in citation_sample]
+    unlabelled = [r.to_dict() | dict.fromkeys(LABEL_FIELDS) for r in citation_sample]
     src.write_text("".join(json.dumps(d) + "\n" for d in unlabelled))
     out = tmp_path / "out" / "labelled.jsonl"
     assert main(["labels", str(src), "-o", str(out)]) == 0

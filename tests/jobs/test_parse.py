@@ -46,8 +46,9 @@ def test_cli_missing_input_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "x.jsonl").exists()
 
 
-def test_the_rejects_report_is_named_from_the_whole_stem_and_never_overwrites_the_output(tmp_path, capsys,
-                                                                                         fixtures_dir):
+def test_the_rejects_report_is_named_from_the_whole_stem_and_never_overwrites_the_output(
+    tmp_path, capsys, fixtures_dir
+):
     for name in ("a.v1.jsonl", "a.v2.jsonl"):
         assert main(["parse", str(fixtures_dir), "-o", str(tmp_path / name), "-q"]) == 0
     assert (tmp_path / "a.v1.rejects.jsonl").exists() and (tmp_path / "a.v2.rejects.jsonl").exists()

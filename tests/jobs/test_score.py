@@ -17,8 +17,15 @@ from imrml.synth.corpus import write_corpus
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
-PRE_REVIEW = ("decision", "rationale", "reviewer_guideline", "reviewer_guideline_text", "decision_date",
-              "guideline_family", "guideline_topic")
+PRE_REVIEW = (
+    "decision",
+    "rationale",
+    "reviewer_guideline",
+    "reviewer_guideline_text",
+    "decision_date",
+    "guideline_family",
+    "guideline_topic",
+)
 
 
 def _experiment(target: str, view: str) -> dict:
@@ -56,8 +63,18 @@ def test_scores_letters_and_tables_with_every_input_accounted_for(project, tmp_p
     rows = pd.read_csv(out)
     assert result.n_scored == len(rows) == n_truth + 8  # 8 items in the three fixture letters
     assert [r.source for r in result.rejects] == [str(bad)]
-    assert {"case_id", "item_index", "prediction", "p_overturned", "p_upheld", "model_name", "model_version",
-            "run_id", "stated_decision", "disagrees"} <= set(rows.columns)
+    assert {
+        "case_id",
+        "item_index",
+        "prediction",
+        "p_overturned",
+        "p_upheld",
+        "model_name",
+        "model_version",
+        "run_id",
+        "stated_decision",
+        "disagrees",
+    } <= set(rows.columns)
     assert ((rows.p_overturned + rows.p_upheld - 1).abs() < 1e-6).all()
     assert set(rows.prediction) <= {"Upheld", "Overturned"}
     assert (rows.model_name == "outcome_case").all() and (rows.model_version == 1).all()
@@ -115,8 +132,11 @@ def test_bad_rows_go_to_rejects_and_schema_mismatch_fails_at_once(project, tmp_p
     result = score("models:/outcome_case/1", [path], tmp_path / "s.csv")
     assert result.n_scored == 6 and sorted(r.row for r in result.rejects) == [4, 6, 8, 9]
     assert {r.reason for r in result.rejects} == {
-        "missing item", "missing case_id", "malformed claims_guideline: expected a list of citations",
-        "patient_age is not a number: 'fifty'"}
+        "missing item",
+        "missing case_id",
+        "malformed claims_guideline: expected a list of citations",
+        "patient_age is not a number: 'fifty'",
+    }
     thin = tmp_path / "thin.jsonl"
     write_jsonl([{"case_id": r["case_id"], "item": r["item"]} for r in rows], thin)
     with pytest.raises(SchemaMismatch, match="case_summary, claims_guideline_text"):
@@ -138,9 +158,11 @@ def test_a_table_that_is_not_items_is_one_reject_not_one_per_row(project, tmp_pa
     assert result.n_scored == 8
     assert sorted((r.source, r.row, r.reason) for r in result.rejects) == [
         (str(folder / "MANIFEST.csv"), None, "not a table of items: it has neither a case_id nor an item column"),
-        (str(folder / "report.parquet"), None, "not a table of items: it has neither a case_id nor an item column")]
+        (str(folder / "report.parquet"), None, "not a table of items: it has neither a case_id nor an item column"),
+    ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_parquet_bad_rows_are_found_in_every_batch_with_their_row_numbers(project, tmp_path, jobs):
     """Parquet rows are checked where their batch is scored; row numbers still count from the file's start."""
@@ -154,7 +176,8 @@ def test_parquet_bad_rows_are_found_in_every_batch_with_their_row_numbers(projec
     out = tmp_path / "s.jsonl"
     result = score("models:/outcome_case/1", [path, FIXTURES], out, chunk_size=10, jobs=jobs)
     assert [(r.source, r.row, r.reason) for r in result.rejects] == (
-        [(str(path), n, "missing item") for n in (3, 18, 34)] + [(str(path), 41, "missing case_id")])
+        [(str(path), n, "missing item") for n in (3, 18, 34)] + [(str(path), 41, "missing case_id")]
+    )
     scored = _rows(out)
     assert result.n_scored == len(scored) == 41 + 8  # and the 8 items of the fixture letters
     kept = [r for i, r in enumerate(rows) if i not in (2, 17, 33, 40)]
@@ -170,6 +193,7 @@ def test_cli_summary_and_exit_status(project, tmp_path):
     assert main(["score", "--model", "models:/no_such_model/1", str(truth), "-o", str(out)]) == 2
 
 
+@pytest.mark.slow
 def test_mlflow_models_predict_matches_imrml_score(project, tmp_path):
     home, truth = project
     model = load_model("models:/outcome_case/1")
@@ -181,9 +205,28 @@ def test_mlflow_models_predict_matches_imrml_score(project, tmp_path):
     inp = tmp_path / "input.json"
     inp.write_text(json.dumps({"dataframe_split": json.loads(frame[cols].to_json(orient="split", index=False))}))
     out = tmp_path / "pred.json"
-    proc = subprocess.run([sys.executable, "-m", "mlflow", "models", "predict", "-m", "models:/outcome_case/1",
-                           "-i", str(inp), "-o", str(out), "-t", "json", "--env-manager", "local"],
-                          capture_output=True, text=True, cwd=home)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "models",
+            "predict",
+            "-m",
+            "models:/outcome_case/1",
+            "-i",
+            str(inp),
+            "-o",
+            str(out),
+            "-t",
+            "json",
+            "--env-manager",
+            "local",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=home,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     served = pd.DataFrame(json.loads(out.read_text())["predictions"])
     score(model, [_write(tmp_path / "rows.jsonl", rows)], tmp_path / "ours.csv")
@@ -197,6 +240,7 @@ def _write(path, rows):
     return path
 
 
+@pytest.mark.slow
 def test_worker_processes_give_the_same_output_in_input_order(project, tmp_path):
     home, truth = project
     serial, parallel = tmp_path / "serial.jsonl", tmp_path / "parallel.jsonl"

@@ -5,10 +5,10 @@ pyspark into the venv and runs this file; a local Spark session takes a while to
 """
 
 import importlib.util
-from pathlib import Path
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,15 +16,14 @@ pytest.importorskip("pyspark")
 if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
     pytest.skip("Spark needs Java (17+): none on PATH and JAVA_HOME unset", allow_module_level=True)
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-
-from imrml.jobs.score import score  # noqa: E402
-from imrml.jobs.train import train_experiment  # noqa: E402
-from imrml.learn.experiment import parse_experiment  # noqa: E402
-from imrml.mlops.registry import promote  # noqa: E402
-from imrml.records.tables import TableWriter, iter_table, write_jsonl  # noqa: E402
-from imrml.synth.corpus import write_corpus  # noqa: E402
+from imrml.jobs.score import score
+from imrml.jobs.train import train_experiment
+from imrml.learn.experiment import parse_experiment
+from imrml.mlops.registry import promote
+from imrml.records.tables import TableWriter, iter_table, write_jsonl
+from imrml.synth.corpus import write_corpus
 
 pytestmark = [
     pytest.mark.slow,
@@ -35,8 +34,15 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "models:/outcome_case@champion"
 KEY = ["case_id", "item_index"]
-PRE_REVIEW = ("decision", "rationale", "reviewer_guideline", "reviewer_guideline_text", "decision_date",
-              "guideline_family", "guideline_topic")
+PRE_REVIEW = (
+    "decision",
+    "rationale",
+    "reviewer_guideline",
+    "reviewer_guideline_text",
+    "decision_date",
+    "guideline_family",
+    "guideline_topic",
+)
 
 
 def _example(root):
@@ -54,13 +60,18 @@ def project(module_tracking_home):
         mp.setenv("PYSPARK_PYTHON", sys.executable)
         write_corpus(home / "corpus", n=120, seed=7)
         truth = home / "corpus" / "truth.jsonl"
-        train_experiment(parse_experiment({
-            "experiment": {"name": "t_outcome_case", "view": "case", "target": "outcome"},
-            "features": {"word_ngrams": [1, 1], "char_ngrams": False, "max_features": 2000},
-            "model": {"kind": "logreg"},
-            "split": {"kind": "group_kfold", "n_splits": 2, "seed": 0},
-            "registry": {"name": "outcome_case"},
-        }), data=str(truth))
+        train_experiment(
+            parse_experiment(
+                {
+                    "experiment": {"name": "t_outcome_case", "view": "case", "target": "outcome"},
+                    "features": {"word_ngrams": [1, 1], "char_ngrams": False, "max_features": 2000},
+                    "model": {"kind": "logreg"},
+                    "split": {"kind": "group_kfold", "n_splits": 2, "seed": 0},
+                    "registry": {"name": "outcome_case"},
+                }
+            ),
+            data=str(truth),
+        )
         promote("outcome_case")
         rows = list(iter_table(truth))[:30]
         # the last ten as cases before review: no decision, rationale or reviewer's guideline (nulls in Spark)

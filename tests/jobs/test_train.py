@@ -29,11 +29,13 @@ def _client():
 @pytest.fixture(scope="module")
 def exp(make_experiment):
     """``exp(name, view, target, kind, registry=None, **sections)`` with fast features and 3 folds."""
+
     def build(name, view="case", target="outcome", kind="logreg", registry=None, **sections):
         sections.setdefault("split", {"n_splits": 3})
         if registry:
             sections["registry"] = {"name": registry}
         return make_experiment(name, view, target, kind, features=FAST_FEATURES, **sections)
+
     return build
 
 
@@ -52,16 +54,27 @@ def test_run_logs_params_metrics_and_plots(outcome_run):
     run = client.get_run(outcome_run.run_id)
     p = run.data.params
     assert p["experiment.view"] == "case" and p["experiment.target"] == "outcome" and p["model.kind"] == "logreg"
-    assert p["split.kind"] == "group_kfold" and p["split.n_folds"] == "3" and p["model.logreg.class_weight"] == "balanced"
+    assert (
+        p["split.kind"] == "group_kfold" and p["split.n_folds"] == "3" and p["model.logreg.class_weight"] == "balanced"
+    )
     assert int(p["data.n_items"]) == outcome_run.info["n_items"] and "Overturned" in p["data.label_counts"]
     m = run.data.metrics
-    assert OUTCOME_METRICS <= set(m)
+    assert set(m) >= OUTCOME_METRICS
     assert 0 <= m["roc_auc"] <= 1 and 0 <= m["brier"] <= 1
     assert len(client.get_metric_history(outcome_run.run_id, "fold.roc_auc")) == 3
     files = {f.path for f in client.list_artifacts(outcome_run.run_id)}
-    assert {"confusion_matrix.png", "roc.png", "pr.png", "calibration.png", "classification_report.txt",
-            "per_class_report.csv", "top_features.json", "misclassified.csv", "experiment.toml",
-            "metrics.json"} <= files
+    assert {
+        "confusion_matrix.png",
+        "roc.png",
+        "pr.png",
+        "calibration.png",
+        "classification_report.txt",
+        "per_class_report.csv",
+        "top_features.json",
+        "misclassified.csv",
+        "experiment.toml",
+        "metrics.json",
+    } <= files
     local = client.download_artifacts(outcome_run.run_id, "misclassified.csv")
     mis = pd.read_csv(local)
     assert {"case_id", "item_index", "true", "predicted", "text"} <= set(mis.columns)
@@ -89,14 +102,18 @@ def test_registered_version_carries_metrics_and_serves_records(outcome_run, reco
     np.testing.assert_allclose(out["p_overturned"] + out["p_upheld"], 1.0)
 
     # a case before review: no rationale, decision or reviewer guideline, some columns missing
-    pre = pd.DataFrame([{"item": "Norco 10/325 mg #90", "case_summary": "Chronic low back pain.",
-                         "patient_age": 50.0}])
+    pre = pd.DataFrame([{"item": "Norco 10/325 mg #90", "case_summary": "Chronic low back pain.", "patient_age": 50.0}])
     assert len(model.predict(pre)) == 1
 
     # the case view is blind to everything decided in review
-    mutated = full.assign(rationale="The request is medically necessary.", decision="Overturned",
-                          reviewer_guideline_text="ODG", guideline_family="ODG", guideline_topic="Surgery",
-                          reviewer_guideline=[[{"source": "ODG", "text": "ODG"}]] * len(full))
+    mutated = full.assign(
+        rationale="The request is medically necessary.",
+        decision="Overturned",
+        reviewer_guideline_text="ODG",
+        guideline_family="ODG",
+        guideline_topic="Surgery",
+        reviewer_guideline=[[{"source": "ODG", "text": "ODG"}]] * len(full),
+    )
     pd.testing.assert_frame_equal(out, model.predict(mutated))
 
 
@@ -116,13 +133,17 @@ def test_train_command_from_an_items_file(module_tracking_home, records, tmp_pat
     items = tmp_path / "items.jsonl"
     write_table([r.to_dict() for r in records], items)
     f = tmp_path / "e.toml"
-    f.write_text('[experiment]\nname = "kw"\nview = "rationale"\ntarget = "outcome"\n'
-                 '[model]\nkind = "keyword_rule"\n[split]\nn_splits = 3\n[registry]\nname = "cli_check"\n')
+    f.write_text(
+        '[experiment]\nname = "kw"\nview = "rationale"\ntarget = "outcome"\n'
+        '[model]\nkind = "keyword_rule"\n[split]\nn_splits = 3\n[registry]\nname = "cli_check"\n'
+    )
     assert main(["train", str(f), "--data", str(items)]) == 0
     out = capsys.readouterr().out
     assert "registered cli_check v1" in out and "pr_auc=1.000" in out
-    run = _client().search_runs([_client().get_experiment_by_name("imrml/outcome_rationale").experiment_id],
-                                filter_string="tags.`imrml.experiment` = 'kw'")[0]
+    run = _client().search_runs(
+        [_client().get_experiment_by_name("imrml/outcome_rationale").experiment_id],
+        filter_string="tags.`imrml.experiment` = 'kw'",
+    )[0]
     assert run.data.params["data.source"] == str(items)
 
 
@@ -140,8 +161,9 @@ def test_generated_corpus(module_tracking_home, tmp_path, exp):
 @pytest.mark.slow
 def test_real_letters(module_tracking_home, dwc_dir, root, exp):
     """The 120 real letters: parsed, labelled, trained; the run and version read back."""
-    res = train_experiment(load_experiment(root / "experiments" / "outcome_rationale_keyword_rule.toml"),
-                           data=str(dwc_dir))
+    res = train_experiment(
+        load_experiment(root / "experiments" / "outcome_rationale_keyword_rule.toml"), data=str(dwc_dir)
+    )
     assert res.info["n_letters"] >= 100 and res.info["label_counts"]["Overturned"] >= 10
     assert res.metrics["balanced_accuracy"] > 0.8
     res2 = train_experiment(exp("dwc_family_case", target="guideline_family"), data=str(dwc_dir))

@@ -25,8 +25,10 @@ def test_lexicon_counts_cues():
 def test_lexicon_counts_with_re2_equal_pythons_re():
     """The fast engine (RE2, lookbehind rewritten as a subtraction) counts exactly what re counts."""
     texts = [i.case_summary + "\n" + i.rationale for g in generate_letters(40, seed=3) for i in g.items]
-    texts += ["It is not medically necessary; it is medically necessary. Not recommended, is recommended.",
-              "Red flags: none. NO documentation of functional improvement."]
+    texts += [
+        "It is not medically necessary; it is medically necessary. Not recommended, is recommended.",
+        "Red flags: none. NO documentation of functional improvement.",
+    ]
     got = LexiconFeatures().fit(None).transform(texts).toarray()
     patterns = [re.compile(p) for p in LEXICON.values()]
     want = [[math.log1p(len(p.findall(t.lower()))) for p in patterns] for t in texts]

@@ -21,9 +21,16 @@ from imrml.learn.estimators import (
 )
 from imrml.records.frame import records_to_frame
 
+
 @parametrize_with_checks(
-    [MajorityClassifier(), KeywordRuleClassifier(), ClaimsCopyClassifier(), SelectUpToK(k=3), ToDense(),
-     FoldedLabelClassifier(LogisticRegression(), min_count=2)],
+    [
+        MajorityClassifier(),
+        KeywordRuleClassifier(),
+        ClaimsCopyClassifier(),
+        SelectUpToK(k=3),
+        ToDense(),
+        FoldedLabelClassifier(LogisticRegression(), min_count=2),
+    ],
 )
 def test_scikit_learn_conventions(estimator, check):
     check(estimator)

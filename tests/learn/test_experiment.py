@@ -51,7 +51,12 @@ def test_defaults(tmp_path):
     f = tmp_path / "x.toml"
     f.write_text(MINIMAL)
     e = load_experiment(f)
-    assert (e.model.kind, e.split.kind, e.split.n_splits, e.features.word_ngrams) == ("logreg", "group_kfold", 5, [1, 2])
+    assert (e.model.kind, e.split.kind, e.split.n_splits, e.features.word_ngrams) == (
+        "logreg",
+        "group_kfold",
+        5,
+        [1, 2],
+    )
     assert e.registered_name == "outcome_case" and e.primary_metric == "pr_auc" and e.greater_is_better
     assert e.data.items is None and e.data.letters is None
     params = e.params()
@@ -62,8 +67,9 @@ def test_defaults(tmp_path):
 
 def test_a_file_completes_its_base_and_overrides_it(tmp_path):
     (tmp_path / "_shared.toml").write_text("[split]\nn_splits = 3\nseed = 4\n[features]\nlexicon = false\n")
-    (tmp_path / "x.toml").write_text(MINIMAL.replace('name = "x"', 'name = "x"\nextends = "_shared.toml"')
-                                     + "[split]\nseed = 9\n")
+    (tmp_path / "x.toml").write_text(
+        MINIMAL.replace('name = "x"', 'name = "x"\nextends = "_shared.toml"') + "[split]\nseed = 9\n"
+    )
     e = load_experiment(tmp_path / "x.toml")
     assert (e.split.n_splits, e.split.seed, e.features.lexicon) == (3, 9, False)
 
@@ -83,8 +89,10 @@ def test_model_parameters_reach_the_estimator_unchanged(tmp_path):
     f.write_text(MINIMAL + '[model]\nkind = "logreg"\n[model.logreg]\nmax_iter = 7\nC = 0.25\n')
     clf = build_pipeline(load_experiment(f)).estimator.named_steps["clf"]
     assert (clf.max_iter, clf.C) == (7, 0.25)
-    f.write_text(MINIMAL + '[model]\nkind = "linear_svm_calibrated"\n'
-                           '[model.linear_svm_calibrated]\nmax_iter = 11\ncalibration_folds = 4\n')
+    f.write_text(
+        MINIMAL + '[model]\nkind = "linear_svm_calibrated"\n'
+        "[model.linear_svm_calibrated]\nmax_iter = 11\ncalibration_folds = 4\n"
+    )
     clf = build_pipeline(load_experiment(f)).estimator.named_steps["clf"]
     assert (clf.cv, clf.estimator.max_iter) == (4, 11)
 
@@ -94,7 +102,7 @@ def test_model_parameters_reach_the_estimator_unchanged(tmp_path):
     [
         ('[model]\nkind = "forest"\n', "model.kind"),
         ('[model]\nkindd = "logreg"\n', "model.kindd"),
-        ('[model]\nC = 2.0\n', "model.C"),  # a parameter outside its kind's table
+        ("[model]\nC = 2.0\n", "model.C"),  # a parameter outside its kind's table
         ('[model]\nkind = "logreg"\n[model.hist_gradient_boosting]\nmax_iter = 5\n', "[model.hist_gradient_boosting]"),
         ('[model]\nkind = "logreg"\n[model.logreg]\nlearning_rate = 0.1\n', "model.logreg.learning_rate"),
         ('[model]\nkind = "majority"\n[model.majority]\nC = 1.0\n', "model.majority.C"),
@@ -102,14 +110,16 @@ def test_model_parameters_reach_the_estimator_unchanged(tmp_path):
         ("[split]\nn_splits = 1\n", "split.n_splits"),
         ('[split]\nkind = "random"\n', "split.kind"),
         ("[split]\ntest_fraction = 1.5\n", "split.test_fraction"),
-        ('[features]\nword_ngrams = [2]\n', "features.word_ngrams"),
+        ("[features]\nword_ngrams = [2]\n", "features.word_ngrams"),
         ("[features]\nchar_ngrams = true\n", "features.char_ngrams"),
         ('[features]\nmax_features = "many"\n', "features.max_features"),
         ('[model]\nkind = "keyword_rule"\n', "model.kind"),
         ('[model]\nkind = "claims_copy"\n', "model.kind"),
         ('[model.logreg]\nclass_weight = "heavy"\n', "model.logreg.class_weight"),
-        ('[model]\nkind = "linear_svm_calibrated"\n[model.linear_svm_calibrated]\ncalibration = "platt"\n',
-         "model.linear_svm_calibrated.calibration"),
+        (
+            '[model]\nkind = "linear_svm_calibrated"\n[model.linear_svm_calibrated]\ncalibration = "platt"\n',
+            "model.linear_svm_calibrated.calibration",
+        ),
         ('[registry]\nprimary_metric = "accuracy"\n', "registry.primary_metric"),
         ('[data]\nitems = "a.jsonl"\nletters = "b"\n', "data.items"),
     ],

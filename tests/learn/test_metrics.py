@@ -20,8 +20,9 @@ def test_outcome_metrics_of_a_perfect_and_an_inverted_model():
 
 
 def test_roc_auc_is_left_out_when_one_class_is_absent():
-    m = compute_metrics("outcome", np.array(["Upheld", "Upheld"]), np.array([[0.2, 0.8], [0.3, 0.7]]),
-                        ["Overturned", "Upheld"])
+    m = compute_metrics(
+        "outcome", np.array(["Upheld", "Upheld"]), np.array([[0.2, 0.8], [0.3, 0.7]]), ["Overturned", "Upheld"]
+    )
     assert "roc_auc" not in m and "pr_auc" not in m
 
 

@@ -33,8 +33,14 @@ def _mutated(df):
     return out
 
 
-@pytest.mark.parametrize("kind, params", [("logreg", {"max_iter": 20}), ("linear_svm_calibrated", {"max_iter": 20}),
-                                          ("hist_gradient_boosting", {"max_iter": 20})])
+@pytest.mark.parametrize(
+    "kind, params",
+    [
+        ("logreg", {"max_iter": 20}),
+        ("linear_svm_calibrated", {"max_iter": 20}),
+        ("hist_gradient_boosting", {"max_iter": 20}),
+    ],
+)
 def test_case_view_never_reads_post_review_fields(frame, make_experiment, kind, params):
     y = frame["decision"].to_numpy()
     pipe = build_pipeline(make_experiment(kind=kind, model=params))

@@ -17,8 +17,7 @@ from imrml.synth.corpus import generate_letters
 def test_the_private_scikit_learn_names_we_build_on_are_still_there():
     """LineCachedTfidfVectorizer overrides CountVectorizer._count_vocab and calls _word_ngrams: if scikit-learn
     renames or reshapes either, this fails first and loudly (pyproject.toml bounds the versions CI installs)."""
-    assert list(inspect.signature(CountVectorizer._count_vocab).parameters) == ["self", "raw_documents",
-                                                                                  "fixed_vocab"]
+    assert list(inspect.signature(CountVectorizer._count_vocab).parameters) == ["self", "raw_documents", "fixed_vocab"]
     assert list(inspect.signature(CountVectorizer._word_ngrams).parameters) == ["self", "tokens", "stop_words"]
     vocabulary, X = CountVectorizer().fit(["a bb cc"])._count_vocab(["bb cc cc"], fixed_vocab=True)
     assert X.toarray().tolist() == [[1, 2]] and vocabulary == {"bb": 0, "cc": 1}
@@ -34,21 +33,31 @@ def _generated_case_texts(n_letters: int = 80, seed: int = 5) -> list[str]:
     return _case_texts([item for g in generate_letters(n_letters, seed=seed) for item in g.items])
 
 
-@pytest.mark.parametrize("settings", [
-    {},
-    {"ngram_range": (1, 3), "min_df": 1},
-    {"ngram_range": (2, 3), "min_df": 1},
-    {"ngram_range": (1, 1)},
-    {"ngram_range": (1, 2), "stop_words": "english", "max_features": 300},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"ngram_range": (1, 3), "min_df": 1},
+        {"ngram_range": (2, 3), "min_df": 1},
+        {"ngram_range": (1, 1)},
+        {"ngram_range": (1, 2), "stop_words": "english", "max_features": 300},
+    ],
+)
 def test_line_cached_tfidf_equals_stock_tfidf(settings):
     """Same vocabulary and the same matrix as scikit-learn's TfidfVectorizer, on letters it did not fit."""
 
     texts = _generated_case_texts()
-    fit_on, unseen = texts[: len(texts) // 2], texts[len(texts) // 2:]
+    fit_on, unseen = texts[: len(texts) // 2], texts[len(texts) // 2 :]
     unseen += ["", "\n\n", "one\ntwo\n\nthree four\nfive", "Ünïcode accents\nand lines"]
-    params = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "strip_accents": "unicode",
-              "token_pattern": r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b", "dtype": np.float32, **settings}
+    params = {
+        "ngram_range": (1, 2),
+        "min_df": 2,
+        "sublinear_tf": True,
+        "strip_accents": "unicode",
+        "token_pattern": r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b",
+        "dtype": np.float32,
+        **settings,
+    }
     stock = TfidfVectorizer(**params).fit(fit_on)
     fast = LineCachedTfidfVectorizer(**params).fit(fit_on)
     assert fast._line_ngrams() is not None  # the fast path is the one under test

@@ -47,7 +47,7 @@ def test_days_between_and_prepare(make_records):
     assert {"text", "item_text", "days_injury_to_ur", "claims_guideline_family"} <= set(prepared.columns)
     with pytest.raises(ValueError, match="not in the case view"):
         view_head("case", ["rationale"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"text columns \['rationale'\] are not in the view's columns"):
         PrepareColumns(["rationale"]).fit(x)
     with pytest.raises(ValueError, match="unknown view"):
         view_head("letters")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from imrml.letters import labels as L
+from imrml.letters.label_summary import summarize_labels
 from imrml.letters.labels import (
     FAMILIES,
     TOPICS,
@@ -21,7 +20,6 @@ from imrml.letters.labels import (
     topic_for_pages,
     topic_for_text,
 )
-from imrml.letters.label_summary import summarize_labels
 from imrml.letters.parse import parse_paths
 from imrml.records.schema import Citation, ItemRecord
 
@@ -49,12 +47,31 @@ def norm(c, item=None):
 
 def test_api_constants():
     assert FAMILIES == ("MTUS", "ODG", "other", "none")
-    for name in ("Opioids", "Benzodiazepines", "Muscle relaxants", "Anti-epilepsy drugs", "NSAIDs",
-                 "Topical analgesics", "Antidepressants", "Other medications", "Imaging/special studies",
-                 "Electrodiagnostic studies", "Physical medicine", "Chiropractic/manipulation", "Acupuncture",
-                 "Injections", "Surgery", "DME", "TENS/electrical stimulation", "Programs", "Labs/drug testing",
-                 "Psychological treatment", "Home health/facility care", "Office visits/consultations",
-                 "General approach"):
+    for name in (
+        "Opioids",
+        "Benzodiazepines",
+        "Muscle relaxants",
+        "Anti-epilepsy drugs",
+        "NSAIDs",
+        "Topical analgesics",
+        "Antidepressants",
+        "Other medications",
+        "Imaging/special studies",
+        "Electrodiagnostic studies",
+        "Physical medicine",
+        "Chiropractic/manipulation",
+        "Acupuncture",
+        "Injections",
+        "Surgery",
+        "DME",
+        "TENS/electrical stimulation",
+        "Programs",
+        "Labs/drug testing",
+        "Psychological treatment",
+        "Home health/facility care",
+        "Office visits/consultations",
+        "General approach",
+    ):
         assert name in TOPICS
     assert UNMAPPED == "unmapped" and UNMAPPED not in TOPICS
     assert len(set(TOPICS)) == len(TOPICS)
@@ -136,13 +153,21 @@ def test_odg_citation():
     # "Non-MTUS Citation Official Disability Guidelines (ODG), Chronic Pain Chapter, Benzodiazepines"
     assert norm(odg("Chronic Pain Chapter, Benzodiazepines")) == ("ODG", "ODG Pain", "Benzodiazepines")
     assert norm(odg("Pain, Anxiety medications in chronic pain")) == ("ODG", "ODG Pain", "Other medications")
-    assert norm(odg("Low back chapter - MRIs (magnetic resonance imaging)")) == ("ODG", "ODG Low Back",
-                                                                                 "Imaging/special studies")
+    assert norm(odg("Low back chapter - MRIs (magnetic resonance imaging)")) == (
+        "ODG",
+        "ODG Low Back",
+        "Imaging/special studies",
+    )
     assert norm(odg("Knee & Leg, Durable medical equipment (DME)")) == ("ODG", "ODG Knee and Leg", "DME")
     assert norm(odg("Neck and Upper Back Chapter, Manipulation")) == (
-        "ODG", "ODG Neck and Upper Back", "Chiropractic/manipulation")
+        "ODG",
+        "ODG Neck and Upper Back",
+        "Chiropractic/manipulation",
+    )
     assert norm(odg("Shoulder (Acute and Chronic), Postoperative abduction pillow sling"))[1:] == (
-        "ODG Shoulder", "DME")
+        "ODG Shoulder",
+        "DME",
+    )
     assert norm(odg("Physical Therapy Guidelines")) == ("ODG", "ODG", "Physical medicine")
     assert norm(odg("Pain Section/Voltaren\u00ae Gel (diclofenac) Topic"))[2] == "Topical analgesics"
     assert norm(odg("Pain Chapter (Online version) Diclofenac"))[2] == "NSAIDs"
@@ -154,8 +179,10 @@ def test_odg_citation():
         ("Low Back Chapter", "ODG Low Back"),
         ("Low Back - Lumbar & Thoracic (Acute & Chronic) Chapter (Online Version)", "ODG Low Back"),
         ("Neck and Upper Back, Low Back", "ODG Neck and Upper Back"),
-        ("Work Loss Data Institute (21th Annual Edition), 2016, Neck and Upper Back (Acute & Chronic) Chapter",
-         "ODG Neck and Upper Back"),
+        (
+            "Work Loss Data Institute (21th Annual Edition), 2016, Neck and Upper Back (Acute & Chronic) Chapter",
+            "ODG Neck and Upper Back",
+        ),
         (None, "ODG"),
     ],
 )
@@ -167,17 +194,25 @@ def test_odg_chapter_only_has_no_topic(remainder, guideline):
 def test_mtus_body_part_chapter():
     # "MTUS Low Back Complaints 2004, Section(s): Special Studies"
     assert norm(mtus("Low Back Complaints", ["Special Studies"], year=2004)) == (
-        "MTUS", "MTUS Low Back", "Imaging/special studies")
+        "MTUS",
+        "MTUS Low Back",
+        "Imaging/special studies",
+    )
     assert norm(mtus("Neck and Upper Back Complaints", ["Physical Methods"]))[1:] == (
-        "MTUS Neck and Upper Back", "Physical medicine")
+        "MTUS Neck and Upper Back",
+        "Physical medicine",
+    )
     assert norm(mtus("Shoulder Complaints", ["Surgical Considerations"]))[1:] == ("MTUS Shoulder", "Surgery")
     for general in ("Initial Care", "Inital Care", "Summary", "Work-Relatedness", "Follow-up Visits"):
         assert norm(mtus("Knee Complaints", [general]))[1:] == ("MTUS Knee", "General approach")
     # a specific section beats a general one, wherever it is listed
     assert norm(mtus("Low Back Complaints", ["Initial Care", "Physical Methods", "Summary"]))[2] == (
-        "Physical medicine")
+        "Physical medicine"
+    )
     assert norm(mtus("Forearm, Wrist, and Hand Complaints", ["Diagnostic Criteria", "Special Studies"]))[1:] == (
-        "MTUS Forearm, Wrist, and Hand", "Imaging/special studies")
+        "MTUS Forearm, Wrist, and Hand",
+        "Imaging/special studies",
+    )
 
 
 def test_no_evidence_cited():
@@ -202,10 +237,15 @@ def test_nothing_topical_gets_none_then_item_fallback():
 
 def test_documents_about_one_topic():
     assert norm(mtus("Acupuncture Medical Treatment Guidelines", year=2007)) == (
-        "MTUS", "MTUS Acupuncture", "Acupuncture")
+        "MTUS",
+        "MTUS Acupuncture",
+        "Acupuncture",
+    )
     assert norm(mtus("Opioids Treatment Guidelines", ["3"], year=2017)) == ("MTUS", "MTUS Opioids", "Opioids")
     assert norm(mtus("Postsurgical Treatment Guidelines", ["Shoulder"]))[1:] == (
-        "MTUS Postsurgical", "Physical medicine")
+        "MTUS Postsurgical",
+        "Physical medicine",
+    )
 
 
 @pytest.mark.parametrize(
@@ -295,10 +335,12 @@ def test_combined_family():
 def test_primary_topic():
     # MTUS beats ODG even when ODG is cited first
     assert primary_topic([odg("Low Back Chapter, MRI"), mtus("Low Back Complaints", ["Physical Methods"])]) == (
-        "Physical medicine")
+        "Physical medicine"
+    )
     # a specific topic beats "General approach", whatever the family
     assert primary_topic([mtus("Low Back Complaints", ["Initial Care"]), odg("Low Back, MRI")]) == (
-        "Imaging/special studies")
+        "Imaging/special studies"
+    )
     # within a family, the first as written
     assert primary_topic([mtus(sections=["Benzodiazepines"]), mtus(sections=["Opioids"])]) == "Benzodiazepines"
     assert primary_topic([mtus("Elbow Complaints", ["Radial Head Fracture"])]) == UNMAPPED
@@ -307,7 +349,7 @@ def test_primary_topic():
 
 
 def record(**kw) -> ItemRecord:
-    base = dict(source_file="x.txt", case_id="CM16-0000001", template="2016", item="Norco 10/325mg #90")
+    base = {"source_file": "x.txt", "case_id": "CM16-0000001", "template": "2016", "item": "Norco 10/325mg #90"}
     base.update(kw)
     return ItemRecord(**base)
 
@@ -381,8 +423,12 @@ def test_real_letters_every_citation_normalizes(seeds_dir, dwc_dir):
 
 def test_real_seed_pages_only_citations_use_page_table(seeds_dir):
     recs = parse_paths(sorted(seeds_dir.glob("*.txt"))).records
-    pages_only = [c for r in recs for c in r.reviewer_guideline + r.claims_guideline
-                  if c.source == "MTUS" and c.pages and not c.sections]
+    pages_only = [
+        c
+        for r in recs
+        for c in r.reviewer_guideline + r.claims_guideline
+        if c.source == "MTUS" and c.pages and not c.sections
+    ]
     assert len(pages_only) >= 4
     for c in pages_only:
         n = normalize_citation(c)

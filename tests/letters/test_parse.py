@@ -30,20 +30,29 @@ def test_2013_letter_items_decisions_and_citations():
     ]
     assert [i.decision for i in items] == ["Upheld", "Overturned", "Upheld"]
     first = items[0]
-    assert (first.date_of_injury, first.date_assigned, first.ur_denial_date, first.application_received,
-            first.decision_date) == ("2010-02-11", "2013-10-21", "2013-09-04", "2013-09-16", "2013-12-02")
+    assert (
+        first.date_of_injury,
+        first.date_assigned,
+        first.ur_denial_date,
+        first.application_received,
+        first.decision_date,
+    ) == ("2010-02-11", "2013-10-21", "2013-09-04", "2013-09-16", "2013-12-02")
     assert first.reviewer_specialties == ["Anesthesiology", "Pain Medicine"]
     assert first.reviewer_licensure == ["California", "Nevada"]
     assert (first.patient_age, first.patient_sex) == (51, "female")
     assert cites(first.claims_guideline) == [
-        ("MTUS", "Chronic Pain Medical Treatment Guidelines", 2009, ["Opioids"], list(range(74, 97)))]
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", 2009, ["Opioids"], list(range(74, 97)))
+    ]
     assert cites(first.reviewer_guideline) == [
-        ("MTUS", "Chronic Pain Medical Treatment Guidelines", 2009, ["On-going management"], [78, 79, 80])]
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", 2009, ["On-going management"], [78, 79, 80])
+    ]
     assert first.rationale.startswith("The file does not record any gain in function")
     assert cites(items[1].claims_guideline) == [("none", None, None, [], [])]
     assert [c.source for c in items[1].reviewer_guideline] == ["MTUS", "ODG"]
     # ACOEM 2nd-edition chapter 12 is the MTUS Low Back Complaints guideline
-    assert cites(items[2].reviewer_guideline) == [("MTUS", "Low Back Complaints", 2004, ["Special Studies"], [303, 304])]
+    assert cites(items[2].reviewer_guideline) == [
+        ("MTUS", "Low Back Complaints", 2004, ["Special Studies"], [303, 304])
+    ]
     assert items[2].rationale.endswith("The request is not medically necessary and appropriate.")
 
 
@@ -58,9 +67,11 @@ def test_2014_letter_wrapped_item_and_second_citation_in_paragraph():
         ("ODG", "Official Disability Guidelines", None, ["Pain, Opioids for chronic pain"], []),
     ]
     assert cites(tramadol.reviewer_guideline) == [
-        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, [], [78, 79, 80])]
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, [], [78, 79, 80])
+    ]
     assert cites(tizanidine.reviewer_guideline) == [
-        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, ["Muscle relaxants"], [63, 64, 65, 66])]
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, ["Muscle relaxants"], [63, 64, 65, 66])
+    ]
     assert tramadol.date_of_injury == "2012-03-03"  # no header: from the case summary
     assert tramadol.ur_denial_date == "2015-06-09"
     assert (tramadol.patient_age, tramadol.patient_sex) == (46, "female")
@@ -71,10 +82,18 @@ def test_2016_letter_header_partial_approval_page_break_and_no_citation():
     letter = parse_letter(FIXTURES / "letter_2016.txt")
     assert (letter.template, letter.case_id) == ("2016", "CM16-0999901")
     mri, hydrocodone, surgery = letter.items
-    assert (mri.date_assigned, mri.date_of_injury, mri.decision_date, mri.ur_denial_date,
-            mri.application_received, mri.priority) == (
-        "2016-08-02", "2014-04-19", "2016-09-14", "2016-07-22", "2016-07-28", "Standard")
-    assert mri.reviewer_specialties == ["Physical Medicine & Rehabilitation", "Public Health & General Preventive Medicine"]
+    assert (
+        mri.date_assigned,
+        mri.date_of_injury,
+        mri.decision_date,
+        mri.ur_denial_date,
+        mri.application_received,
+        mri.priority,
+    ) == ("2016-08-02", "2014-04-19", "2016-09-14", "2016-07-22", "2016-07-28", "Standard")
+    assert mri.reviewer_specialties == [
+        "Physical Medicine & Rehabilitation",
+        "Public Health & General Preventive Medicine",
+    ]
     assert mri.reviewer_licensure == ["California", "Nevada"]
     assert mri.decision == "Overturned"
     assert cites(mri.reviewer_guideline) == [
@@ -128,19 +147,23 @@ def _item(items, startswith):
 def test_seed_reviewer_citations_as_the_letters_state_them(seed_items):
     lyrica = _item(seed_items, "Lyrica")
     assert cites(lyrica.reviewer_guideline) == [
-        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, ["Pregabalin (Lyrica)"], [99])]
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, ["Pregabalin (Lyrica)"], [99])
+    ]
     assert cites(lyrica.claims_guideline) == [
-        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, ["Anti-epilepsy drugs"], [19, 20])]
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, ["Anti-epilepsy drugs"], [19, 20])
+    ]
     cyclo = _item(seed_items, "Cyclobenzaprine")
     assert cites(cyclo.reviewer_guideline) == [
-        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, [], [63, 64, 65, 66])]
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", None, [], [63, 64, 65, 66])
+    ]
     assert cyclo.claims_guideline[0].pages == [41, 64]
     klonopin = _item(seed_items, "Klonopin 0.5mg")
     assert [c.source for c in klonopin.reviewer_guideline] == ["MTUS", "ODG"]
     assert klonopin.reviewer_guideline[1].sections == ["Chronic Pain Chapter, Benzodiazepines"]
     clonazepam = _item(seed_items, "Clonazepam 1mg")
     assert cites(clonazepam.reviewer_guideline) == [
-        ("MTUS", "Chronic Pain Medical Treatment Guidelines", 2009, ["Benzodiazepines"], [])]
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", 2009, ["Benzodiazepines"], [])
+    ]
     norco = _item(seed_items, "Norco")
     assert norco.item.endswith("(Opioid Analgesic)")  # wrapped across lines in the letter
     assert norco.reviewer_guideline[0].pages == list(range(74, 83))
@@ -155,7 +178,7 @@ def dwc_result(dwc_dir):
 
 def test_real_letters_match_manifest(dwc_dir, dwc_result):
     assert dwc_result.rejects == []
-    manifest = list(csv.DictReader(open(dwc_dir / "MANIFEST.csv")))
+    manifest = list(csv.DictReader((dwc_dir / "MANIFEST.csv").read_text().splitlines()))
     assert dwc_result.n_letters == len(manifest) == 120
     by_file = defaultdict(list)
     for rec in dwc_result.records:
@@ -172,8 +195,17 @@ def test_real_letters_match_manifest(dwc_dir, dwc_result):
 
 def test_real_letters_fields_are_filled(dwc_result):
     recs = dwc_result.records
-    for field in ("date_assigned", "date_of_injury", "ur_denial_date", "application_received", "priority",
-                  "case_summary", "rationale", "claims_guideline_text", "reviewer_guideline_text"):
+    for field in (
+        "date_assigned",
+        "date_of_injury",
+        "ur_denial_date",
+        "application_received",
+        "priority",
+        "case_summary",
+        "rationale",
+        "claims_guideline_text",
+        "reviewer_guideline_text",
+    ):
         assert all(getattr(r, field) for r in recs), field
     assert all(r.reviewer_specialties and r.reviewer_licensure for r in recs)
     assert all(r.claims_guideline and r.reviewer_guideline for r in recs)
@@ -198,8 +230,6 @@ def test_encrypted_pdf_with_empty_password_opens_without_one(tmp_path, bad_input
     bad_inputs(tmp_path)
     letter = parse_letter(tmp_path / "encrypted_empty_password.pdf")
     assert letter.case_id == "CM16-0999901" and len(letter.items) == 3
-
-
 
 
 def test_parsed_items_are_labelled(fixtures_dir):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from imrml.jobs.train import train_experiment
-from imrml.mlops.registry import CHAMPION, ItemModel, input_schema, load_model, model_uri, promote, proba_column
+from imrml.mlops.registry import CHAMPION, ItemModel, input_schema, load_model, model_uri, proba_column, promote
 from imrml.mlops.tracking import configure_tracking
 from imrml.records.errors import UserError
 
@@ -23,9 +23,11 @@ def records(make_records):
 @pytest.fixture(scope="module")
 def train(module_tracking_home, records, make_experiment):
     def run(name, registry, view="case", kind="logreg"):
-        exp = make_experiment(name, view, "outcome", kind, features=FAST, split={"n_splits": 3},
-                              registry={"name": registry})
+        exp = make_experiment(
+            name, view, "outcome", kind, features=FAST, split={"n_splits": 3}, registry={"name": registry}
+        )
         return train_experiment(exp, records=records)
+
     return run
 
 
@@ -58,14 +60,18 @@ def test_registered_version_carries_metrics_and_serves_records(train, records):
     np.testing.assert_allclose(out["p_overturned"] + out["p_upheld"], 1.0)
 
     # a case before review: no rationale, decision or reviewer guideline, some columns missing
-    pre = pd.DataFrame([{"item": "Norco 10/325 mg #90", "case_summary": "Chronic low back pain.",
-                         "patient_age": 50.0}])
+    pre = pd.DataFrame([{"item": "Norco 10/325 mg #90", "case_summary": "Chronic low back pain.", "patient_age": 50.0}])
     assert len(model.predict(pre)) == 1
 
     # the case view is blind to everything decided in review
-    mutated = full.assign(rationale="The request is medically necessary.", decision="Overturned",
-                          reviewer_guideline_text="ODG", guideline_family="ODG", guideline_topic="Surgery",
-                          reviewer_guideline=[[{"source": "ODG", "text": "ODG"}]] * len(full))
+    mutated = full.assign(
+        rationale="The request is medically necessary.",
+        decision="Overturned",
+        reviewer_guideline_text="ODG",
+        guideline_family="ODG",
+        guideline_topic="Surgery",
+        reviewer_guideline=[[{"source": "ODG", "text": "ODG"}]] * len(full),
+    )
     pd.testing.assert_frame_equal(out, model.predict(mutated))
 
     loaded = load_model(f"models:/outcome_case/{res.version}")

@@ -31,17 +31,32 @@ def test_shipped_files_pass():
     assert all("regional" in t and "qty" in t for t in cat["treatment"])  # defaults filled in
 
 
-@pytest.mark.parametrize("old, new, key, problem", [
-    ('final_determination = "The Final', 'final_determinaton = "The Final', "letter.final_determinaton", "unknown key"),
-    ('odg_name = "Official Disability Guidelines"\n', "", "guidelines.odg_name", "missing key"),
-    ("[facts.function]\np = 0.35", '[facts.function]\np = "often"', "facts.function.p", "expected a number"),
-    ("weight = 20 }", 'weight = "20" }', "reviewer.specialties[0].weight", "expected a number"),
-    ('"Physical Medicine & Rehabilitation" = "Physical Medicine and Rehabilitation"',
-     '"Physical Medicine & Rehabilitation" = 3', "reviewer.specialty_prose.Physical Medicine & Rehabilitation",
-     "expected a string"),
-    ("{Who} reported that {name} allowed", "{Whom} reported that {name} allowed", "facts.function.yes[0]",
-     "unknown placeholder {Whom}"),
-])
+@pytest.mark.parametrize(
+    "old, new, key, problem",
+    [
+        (
+            'final_determination = "The Final',
+            'final_determinaton = "The Final',
+            "letter.final_determinaton",
+            "unknown key",
+        ),
+        ('odg_name = "Official Disability Guidelines"\n', "", "guidelines.odg_name", "missing key"),
+        ("[facts.function]\np = 0.35", '[facts.function]\np = "often"', "facts.function.p", "expected a number"),
+        ("weight = 20 }", 'weight = "20" }', "reviewer.specialties[0].weight", "expected a number"),
+        (
+            '"Physical Medicine & Rehabilitation" = "Physical Medicine and Rehabilitation"',
+            '"Physical Medicine & Rehabilitation" = 3',
+            "reviewer.specialty_prose.Physical Medicine & Rehabilitation",
+            "expected a string",
+        ),
+        (
+            "{Who} reported that {name} allowed",
+            "{Whom} reported that {name} allowed",
+            "facts.function.yes[0]",
+            "unknown placeholder {Whom}",
+        ),
+    ],
+)
 def test_broken_phrases_name_the_file_and_key(tmp_path, old, new, key, problem):
     path = _edited(PHRASES, tmp_path, old, new)
     with pytest.raises(DataFileError) as e:
@@ -50,14 +65,21 @@ def test_broken_phrases_name_the_file_and_key(tmp_path, old, new, key, problem):
     assert e.value.key == key
 
 
-@pytest.mark.parametrize("old, new, key, problem", [
-    ("prior = -0.3", 'prior = "-0.3"', "treatment[0].prior", "expected a number"),
-    ('key = "hydrocodone"\nprior = -0.3\n', 'key = "hydrocodone"\n', "treatment[0].prior", "missing key"),
-    ("effects = { function = 1.7", "effects = { fuction = 1.7", "treatment[0].effects.fuction", "unknown fact"),
-    ('"Opioids, criteria for use"', '"Opioids, Criteria for use"', "treatment[0].mtus[0].sections",
-     "would be split by the parser"),
-    ('kind = "medication"\nweight = 9', 'kind = "medicine"\nweight = 9', "treatment[0].kind", "expected one of"),
-])
+@pytest.mark.parametrize(
+    "old, new, key, problem",
+    [
+        ("prior = -0.3", 'prior = "-0.3"', "treatment[0].prior", "expected a number"),
+        ('key = "hydrocodone"\nprior = -0.3\n', 'key = "hydrocodone"\n', "treatment[0].prior", "missing key"),
+        ("effects = { function = 1.7", "effects = { fuction = 1.7", "treatment[0].effects.fuction", "unknown fact"),
+        (
+            '"Opioids, criteria for use"',
+            '"Opioids, Criteria for use"',
+            "treatment[0].mtus[0].sections",
+            "would be split by the parser",
+        ),
+        ('kind = "medication"\nweight = 9', 'kind = "medicine"\nweight = 9', "treatment[0].kind", "expected one of"),
+    ],
+)
 def test_broken_catalogue_names_the_file_and_key(tmp_path, old, new, key, problem):
     path = _edited(CATALOGUE, tmp_path, old, new)
     with pytest.raises(DataFileError) as e:

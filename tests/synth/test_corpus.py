@@ -16,11 +16,29 @@ from imrml.synth.corpus import generate_letters, write_corpus
 from imrml.synth.pdf import letter_pdf
 
 LETTER_FIELDS = (
-    "case_id", "template", "decision_date", "date_assigned", "ur_denial_date", "application_received",
-    "date_of_injury", "priority", "reviewer_specialties", "reviewer_licensure", "patient_age", "patient_sex",
+    "case_id",
+    "template",
+    "decision_date",
+    "date_assigned",
+    "ur_denial_date",
+    "application_received",
+    "date_of_injury",
+    "priority",
+    "reviewer_specialties",
+    "reviewer_licensure",
+    "patient_age",
+    "patient_sex",
 )
-ITEM_FIELDS = ("item_index", "item", "original_request", "decision", "case_summary", "claims_guideline_text",
-               "reviewer_guideline_text", "rationale")
+ITEM_FIELDS = (
+    "item_index",
+    "item",
+    "original_request",
+    "decision",
+    "case_summary",
+    "claims_guideline_text",
+    "reviewer_guideline_text",
+    "rationale",
+)
 CITATION_FIELDS = ("source", "document", "year", "sections", "pages")
 
 
@@ -33,7 +51,7 @@ def _compare(truth, parsed) -> list[str]:
     if len(truth) != len(parsed):
         return [f"{len(truth)} items generated, {len(parsed)} parsed: {[p.item for p in parsed]}"]
     diffs = []
-    for t, p in zip(truth, parsed):
+    for t, p in zip(truth, parsed, strict=True):
         for f in LETTER_FIELDS + ITEM_FIELDS:
             if getattr(t, f) != getattr(p, f):
                 diffs.append(f"item {t.item_index} {f}: generated {getattr(t, f)!r}, parsed {getattr(p, f)!r}")
@@ -78,8 +96,11 @@ def test_round_trip(letters, tmp_path, fmt):
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("fmt", ["txt", "pdf"])
@@ -104,7 +125,7 @@ def test_truth_file_is_labelled_and_matches_the_letters(tmp_path):
 def test_labeller_recovers_the_catalogue_topic():
     checked = wrong = 0
     for L in generate_letters(400, seed=5):
-        for rec, meta in zip(L.items, L.meta):
+        for rec, meta in zip(L.items, L.meta, strict=True):
             if rec.reviewer_guideline[0].source in ("none", "other"):
                 continue  # nothing topical to label
             label_item(rec)
@@ -115,7 +136,7 @@ def test_labeller_recovers_the_catalogue_topic():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="overturn rate must be between 0 and 1"):
         list(generate_letters(1, 0, overturn_rate=1.5))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="format must be txt or pdf"):
         write_corpus("/tmp/never", 1, 0, fmt="docx")

@@ -16,8 +16,10 @@ def test_overturn_rate(rate):
     assert abs(observed - rate) < 0.025, observed
 
 
+@pytest.mark.slow
 def test_case_view_signal_is_learnable_but_not_trivial():
-    """TF-IDF + logistic regression on pre-review text only, split by letter: clearly above chance, clearly below perfect."""
+    """TF-IDF + logistic regression on pre-review text only, split by letter: clearly above chance, clearly
+    below perfect."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score

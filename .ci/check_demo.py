@@ -1,0 +1,19 @@
+"""What `make demo` must leave on a fresh clone: its files, and a champion for every registered model."""
+
+import csv
+from pathlib import Path
+
+import mlflow
+
+for f in ("data/demo/scored.csv", "data/demo/items.jsonl", "data/demo/corpus/truth.jsonl", "mlflow.db"):
+    assert Path(f).is_file() and Path(f).stat().st_size, f"missing or empty: {f}"
+mlflow.set_tracking_uri("sqlite:///mlflow.db")
+client = mlflow.MlflowClient()
+names = sorted(m.name for m in client.search_registered_models())
+expected = {f"{t}_{v}" for t in ("outcome", "guideline_family", "guideline_topic") for v in ("case", "rationale")}
+assert expected <= set(names), f"registered models {names} lack {expected - set(names)}"
+for name in names:
+    print(f"  {name}: champion v{client.get_model_version_by_alias(name, 'champion').version}")
+rows = list(csv.DictReader(Path("data/demo/scored.csv").read_text().splitlines()))
+assert rows and {"prediction", "p_overturned", "model_name"} <= set(rows[0]), "scored.csv lacks its columns"
+print(f"  scored.csv: {len(rows)} rows")
