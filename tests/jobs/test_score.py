@@ -11,21 +11,14 @@ import pytest
 from imrml.jobs.score import SchemaMismatch, score
 from imrml.jobs.train import train_experiment
 from imrml.learn.experiment import parse_experiment
+from imrml.learn.views import POST_DECISION_FIELDS
 from imrml.mlops.registry import load_model
 from imrml.records.tables import iter_table, write_jsonl
 from imrml.synth.corpus import write_corpus
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
-PRE_REVIEW = (
-    "decision",
-    "rationale",
-    "reviewer_guideline",
-    "reviewer_guideline_text",
-    "decision_date",
-    "guideline_family",
-    "guideline_topic",
-)
+PRE_REVIEW = POST_DECISION_FIELDS  # what a case before review does not have yet
 
 
 def _experiment(target: str, view: str) -> dict:

@@ -21,6 +21,7 @@ import pandas as pd
 from imrml.jobs.score import score
 from imrml.jobs.train import train_experiment
 from imrml.learn.experiment import parse_experiment
+from imrml.learn.views import POST_DECISION_FIELDS
 from imrml.mlops.registry import promote
 from imrml.records.tables import TableWriter, iter_table, write_jsonl
 from imrml.synth.corpus import write_corpus
@@ -34,15 +35,7 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = "models:/outcome_case@champion"
 KEY = ["case_id", "item_index"]
-PRE_REVIEW = (
-    "decision",
-    "rationale",
-    "reviewer_guideline",
-    "reviewer_guideline_text",
-    "decision_date",
-    "guideline_family",
-    "guideline_topic",
-)
+PRE_REVIEW = POST_DECISION_FIELDS  # what a case before review does not have yet
 
 
 def _example(root):

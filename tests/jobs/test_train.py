@@ -6,7 +6,6 @@ import copy
 import os
 
 import mlflow
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -82,39 +81,6 @@ def test_run_logs_params_metrics_and_plots(outcome_run):
     inputs = run.inputs.dataset_inputs
     assert len(inputs) == 1 and inputs[0].dataset.digest
     assert run.data.tags["imrml.data_digest"] == inputs[0].dataset.digest
-
-
-def test_registered_version_carries_metrics_and_serves_records(outcome_run, records):
-    import mlflow
-
-    client = _client()
-    assert outcome_run.registered_name == "outcome_case"
-    mv = client.get_model_version("outcome_case", outcome_run.version)
-    assert mv.tags["primary_metric"] == "pr_auc"
-    assert float(mv.tags["metric.pr_auc"]) == pytest.approx(outcome_run.metrics["pr_auc"], rel=1e-4)
-    model = mlflow.pyfunc.load_model(f"models:/outcome_case/{outcome_run.version}")
-    sig_cols = set(model.metadata.get_input_schema().input_names())
-    assert "rationale" not in sig_cols and "decision" not in sig_cols and "case_summary" in sig_cols
-
-    full = pd.DataFrame([r.to_dict() for r in records[:20]])
-    out = model.predict(full)
-    assert list(out.columns) == ["prediction", "p_overturned", "p_upheld"]
-    np.testing.assert_allclose(out["p_overturned"] + out["p_upheld"], 1.0)
-
-    # a case before review: no rationale, decision or reviewer guideline, some columns missing
-    pre = pd.DataFrame([{"item": "Norco 10/325 mg #90", "case_summary": "Chronic low back pain.", "patient_age": 50.0}])
-    assert len(model.predict(pre)) == 1
-
-    # the case view is blind to everything decided in review
-    mutated = full.assign(
-        rationale="The request is medically necessary.",
-        decision="Overturned",
-        reviewer_guideline_text="ODG",
-        guideline_family="ODG",
-        guideline_topic="Surgery",
-        reviewer_guideline=[[{"source": "ODG", "text": "ODG"}]] * len(full),
-    )
-    pd.testing.assert_frame_equal(out, model.predict(mutated))
 
 
 def test_guideline_run_folds_rare_classes_and_logs_top3(module_tracking_home, records, exp):
