@@ -58,10 +58,10 @@ ACOEM_CHAPTERS = {
 NO_CITATION_RE = re.compile(r"did\s+not\s+(?:cite|provide)\s+any\s+(?:medical\s+evidence|evidentiary\s+basis)", re.I)
 _DECISION_BASED = re.compile(r"Decision\s+based\s+on\s+", re.I)
 _NON_MTUS = re.compile(r"^Non-?\s*MTUS(?:\s+Citation)?\s*:?\s*", re.I)
-_ODG = re.compile(r"Official\s+Disability\s+Guidelines?|\bODG\b", re.I)
+ODG_NAME = re.compile(r"Official\s+Disability\s+Guidelines?|\bODG\b", re.I)
 _ACOEM = re.compile(r"^(?:the\s+)?(?:ACOEM|American\s+College\s+of\s+Occupational)", re.I)
 _PAGES = re.compile(r"\bPage\(s\)\s*:?\s*(?P<pages>[\d\s,\-–&and]+?)\s*\.?\s*$", re.I)
-_PAGES_2013 = re.compile(
+PAGES_IN_PROSE = re.compile(
     r"\b(?:pages?|pg\.?|p\.)\s*(?P<pages>\d+(?:\s*[-–]\s*\d+)?(?:\s*(?:,|and|&)\s*\d+(?:\s*[-–]\s*\d+)?)*)", re.I
 )
 _SECTIONS = re.compile(r"^,?\s*Section\(s\)\s*:\s*", re.I)
@@ -169,7 +169,7 @@ def parse_non_mtus(spec: str) -> Citation:
             flags=re.I,
         )
         return Citation("ACOEM", "ACOEM", None, [rest] if rest else [], [], text=spec)
-    m = _ODG.search(spec)
+    m = ODG_NAME.search(spec)
     if m:
         rest = spec[m.end() :]
         rest = re.sub(r"^\s*\(ODG\)", "", rest)
@@ -249,7 +249,7 @@ def parse_2013_paragraph(text: str) -> list[Citation]:
 def _citation_2013(piece: str, in_mtus: bool | None) -> Citation:
     text = _norm(piece)
     pages: list[int] = []
-    pm = _PAGES_2013.search(piece)
+    pm = PAGES_IN_PROSE.search(piece)
     if pm:
         pages = expand_pages(pm.group("pages"))
         piece = (piece[: pm.start()] + piece[pm.end() :]).strip(" ,.")

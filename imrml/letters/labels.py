@@ -10,15 +10,14 @@ Every parsed :class:`~imrml.schema.Citation` is normalized at three levels:
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 from ..records.schema import Citation, ItemRecord
+from .datafiles import DATA_DIR, read_data_csv
 
 # The families a citation normalizes to. "other" holds non-MTUS ACOEM and every
 # other source (UpToDate, journals, URLs, fee schedules): the issue's "ACOEM/other".
@@ -62,7 +61,6 @@ UNMAPPED = "unmapped"
 # Data tables (imrml/data/*.csv)
 # ---------------------------------------------------------------------------
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 PAGE_TABLE_PATH = DATA_DIR / "chronic_pain_2009_pages.csv"
 KEYWORD_TABLE_PATH = DATA_DIR / "topic_keywords.csv"
 
@@ -71,11 +69,6 @@ FAMILY_ORDER = ("MTUS", "ODG", "other")  # order of families in combined labels 
 
 # Reasons recorded on a NormalizedCitation whose topic is None or UNMAPPED.
 REASON_NOTHING_TOPICAL = "no section or pages"
-
-
-def _read_data_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
 @dataclass(frozen=True)
@@ -95,7 +88,7 @@ def page_table() -> tuple[PageRange, ...]:
     """The 2009 MTUS Chronic Pain page table (imrml/data/chronic_pain_2009_pages.csv)."""
     rows = tuple(
         PageRange(int(r["first_page"]), int(r["last_page"]), r["topic"], r["section"])
-        for r in _read_data_csv(PAGE_TABLE_PATH)
+        for r in read_data_csv(PAGE_TABLE_PATH)
     )
     for r in rows:
         if r.topic not in TOPICS or r.first_page > r.last_page:
@@ -107,7 +100,7 @@ def page_table() -> tuple[PageRange, ...]:
 def keyword_table() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Ordered (pattern, topic) rows of imrml/data/topic_keywords.csv; the first match wins."""
     rows = []
-    for r in _read_data_csv(KEYWORD_TABLE_PATH):
+    for r in read_data_csv(KEYWORD_TABLE_PATH):
         if r["topic"] not in TOPICS:
             raise ValueError(f"{KEYWORD_TABLE_PATH}: unknown topic {r['topic']!r}")
         rows.append((re.compile(r["pattern"], re.IGNORECASE), r["topic"]))
@@ -220,6 +213,11 @@ def mtus_guideline(document: str | None) -> str:
         if re.search(pattern, doc, re.IGNORECASE):
             return label
     return f"MTUS {doc}"
+
+
+def odg_guideline(text: str) -> str:
+    """Guideline label of the ODG chapter ``text`` names ("Knee & Leg" -> "ODG Knee and Leg"); "ODG" when none."""
+    return _odg_chapter(clean_text(text))[0]
 
 
 def _odg_chapter(text: str) -> tuple[str, tuple[int, int] | None]:

@@ -31,19 +31,24 @@ _PARTIAL = re.compile(
 )
 _ORIGINAL_ONLY = re.compile(r"(?:^|\.\s+)The\s+original\s+request,\s+(?P<item>.+?)(?:\s+(?:is|are))?$", re.I | re.S)
 _ORIGINAL_MARK = re.compile(r"was\s+the\s+original\s+request", re.I)
+# A heading line that ends in a label whose value wrapped onto the next line ("..., DOS:" / "11/11/2016: Upheld")
+_LABEL_AT_END = re.compile(r"\b(?:DOS|dates?\s+of\s+service|dated)\s*:$", re.I)
 
 
 def _item_header_start(lines: list[str], verdict_line: int, floor: int) -> int:
     """Index of the first line of the item header that ends at ``verdict_line``.
 
     The header runs back over wrapped lines until a blank line, a line ending a
-    sentence (the previous rationale) or a heading. A partly approved request
+    sentence (the previous rationale) or a heading; a line ending in a date-of-service
+    label ("DOS:") is the header's own, wrapped before its date. A partly approved request
     ("X was the original request. Y was authorized ... the original request, Z is:")
     spans sentences, so it runs back to the line holding "was the original request".
     """
 
     def stops(i: int) -> bool:
         ln = lines[i].rstrip()
+        if _LABEL_AT_END.search(ln):
+            return False
         return not ln.strip() or ln.endswith((".", ":", ";")) or bool(_SET_FORTH.match(ln) or _ISSUES.match(ln))
 
     start = verdict_line

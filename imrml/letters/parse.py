@@ -27,7 +27,10 @@ from .citations import parse_guideline_paragraph
 from .extract import LetterError, letter_text
 from .fields import injury_date_from_summary, parse_patient, parse_reviewer, to_iso_date, ur_date_from_summary
 from .labels import label_item
+from .requested import parse_request
+from .specialties import normalize_specialties, normalize_states
 from .text import clean_lines
+from .verdict import disagrees, rationale_verdict
 
 # Tried in order: a 2013 letter also has headings the later layouts look for.
 LAYOUTS = (layout_2013, layout_2014)
@@ -53,12 +56,16 @@ def parse_text(text: str, source_file: str = "<text>") -> Letter:
         raise LetterError("IMR letter with no parseable disputed items")
     header, summary = parts.header, parts.summary
     specialties, states = parse_reviewer(parts.reviewer_text)
+    specialties_normalized = normalize_specialties(specialties).names
+    states_normalized = normalize_states(states).codes
     age, sex = parse_patient(summary)
     stem = Path(source_file).stem if source_file not in ("", "<text>") else None
     case_id = header.get("case_number", "").split()[0] if header.get("case_number") else (stem or "unknown")
     priority = header.get("priority")
     records = []
     for n, b in enumerate(parts.blocks, 1):
+        item = " ".join(b.item.split())
+        verdict = rationale_verdict(b.rationale)
         records.append(
             label_item(
                 ItemRecord(
@@ -73,18 +80,23 @@ def parse_text(text: str, source_file: str = "<text>") -> Letter:
                     priority=priority.split()[0] if priority else None,
                     reviewer_specialties=list(specialties),
                     reviewer_licensure=list(states),
+                    reviewer_specialties_normalized=list(specialties_normalized),
+                    reviewer_licensure_normalized=list(states_normalized),
                     patient_age=age,
                     patient_sex=sex,
                     case_summary=summary,
                     item_index=n,
-                    item=" ".join(b.item.split()),
+                    item=item,
                     original_request=b.original_request,
+                    **parse_request(item).record_fields(),
                     decision=b.decision,
                     claims_guideline_text=b.claims_text,
                     reviewer_guideline_text=b.reviewer_text,
                     claims_guideline=parse_guideline_paragraph(b.claims_text),
                     reviewer_guideline=parse_guideline_paragraph(b.reviewer_text),
                     rationale=b.rationale,
+                    rationale_verdict=verdict,
+                    verdict_disagrees=disagrees(verdict, b.decision),
                 )
             )
         )

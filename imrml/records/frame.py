@@ -1,7 +1,7 @@
 """The one conversion from item records to a flat DataFrame, one row per item.
 
 Everything that learns from records or scores them reads this frame: scalar
-fields as they are; the reviewer's specialties and licensure joined with "; ";
+fields as they are; list fields (the reviewer's specialties and licensure, body parts) joined with "; ";
 each citation list replaced by ``<list>_sources`` ("MTUS+ODG", "none"), since
 its text and labels are already columns; text fields with "" for missing; the
 age as float.
@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from .schema import LIST_FIELDS
+
 TEXT_FIELDS = (
     "case_summary",
     "item",
@@ -27,7 +29,6 @@ TEXT_FIELDS = (
     "reviewer_guideline_text",
     "rationale",
 )
-LIST_FIELDS = ("reviewer_specialties", "reviewer_licensure")
 CITATION_FIELDS = ("claims_guideline", "reviewer_guideline")
 _MARK = "imrml.records_frame"
 

@@ -56,6 +56,9 @@ class ItemRecord:
     priority: str | None = None
     reviewer_specialties: list[str] = field(default_factory=list)
     reviewer_licensure: list[str] = field(default_factory=list)
+    # the same in controlled vocabularies (imrml.letters.specialties); a name that maps to nothing stays verbatim
+    reviewer_specialties_normalized: list[str] = field(default_factory=list)  # ABMS names, or a non-ABMS profession
+    reviewer_licensure_normalized: list[str] = field(default_factory=list)  # two-letter USPS codes
     patient_age: int | None = None
     patient_sex: str | None = None  # "male", "female" or None
     case_summary: str = ""
@@ -63,12 +66,26 @@ class ItemRecord:
     item_index: int = 1
     item: str = ""
     original_request: str | None = None  # set when only an "IMR eligible portion" was disputed
+    # the item as requested, read into fields (imrml.letters.requested); None where the text does not say
+    request_kind: str | None = None  # "medication" or "service"
+    drug_generic: str | None = None  # active ingredients, "/"-joined ("hydrocodone/acetaminophen")
+    drug_class: str | None = None  # "opioids", "muscle relaxants", ...
+    drug_strength: str | None = None  # "10/325 mg"
+    drug_quantity: str | None = None  # "60", "120 g"
+    drug_frequency: str | None = None  # "q8h PRN", "BID"
+    service_type: str | None = None  # "physical therapy", "MRI", "EMG/NCV", ...
+    body_parts: list[str] = field(default_factory=list)  # "lumbar spine", "knee", ...
+    sessions: int | None = None  # sessions or visits requested
     decision: str | None = None  # "Upheld", "Overturned", another verb verbatim; None before review
     claims_guideline_text: str = ""
     reviewer_guideline_text: str = ""
     claims_guideline: list[Citation] = field(default_factory=list)
     reviewer_guideline: list[Citation] = field(default_factory=list)
     rationale: str = ""
+    # the reviewer's conclusion read from the rationale (imrml.letters.verdict): upheld, overturned, partial,
+    # unclear; None before review. verdict_disagrees: it contradicts the stated decision (check such letters by hand)
+    rationale_verdict: str | None = None
+    verdict_disagrees: bool = False
     # labels (imrml.labels fills them from the citations; None until labelled)
     guideline_family: str | None = None  # reviewer's families, combined: "MTUS", "MTUS+ODG", "none", ...
     guideline_topic: str | None = None  # reviewer's primary topic
@@ -87,15 +104,26 @@ class ItemRecord:
         for key in _INT_FIELDS:
             if kw.get(key) is not None:
                 kw[key] = whole_number(kw[key], key)
+        for key in _BOOL_FIELDS:
+            if key in kw:
+                kw[key] = truth_value(kw[key], key)
         for key in ("claims_guideline", "reviewer_guideline"):
             kw[key] = [c if isinstance(c, Citation) else Citation.from_dict(c) for c in (kw.get(key) or [])]
-        for key in ("reviewer_specialties", "reviewer_licensure"):
+        for key in LIST_FIELDS:
             kw[key] = list(kw.get(key) or [])
         return cls(**kw)
 
 
 RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ItemRecord))
-_INT_FIELDS = ("item_index", "patient_age")
+_INT_FIELDS = ("item_index", "patient_age", "sessions")
+_BOOL_FIELDS = ("verdict_disagrees",)
+LIST_FIELDS = (
+    "reviewer_specialties",
+    "reviewer_licensure",
+    "reviewer_specialties_normalized",
+    "reviewer_licensure_normalized",
+    "body_parts",
+)
 
 
 def whole_number(value: Any, name: str) -> int:
@@ -111,6 +139,17 @@ def whole_number(value: Any, name: str) -> int:
     if not number.is_integer():
         raise ValueError(f"{name} is not a whole number: {value!r}")
     return int(number)
+
+
+def truth_value(value: Any, name: str) -> bool:
+    """``value`` as a bool (True, "true", "False", 1, 0; missing is False), or ValueError naming the field."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0"):
+        return value.strip().lower() in ("true", "1")
+    raise ValueError(f"{name} is not true or false: {value!r}")
 
 
 @dataclass
