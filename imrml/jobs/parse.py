@@ -22,7 +22,11 @@ def parse_command(
     result = parse_paths(letters, progress=progress)
     write_table((r.to_dict() for r in result.records), output)
     write_rejects(result.rejects, report)
-    print(f"{result.summary()}; items -> {output}; rejects -> {report}")
+    disagreeing = sum(r.verdict_disagrees for r in result.records)
+    print(
+        f"{result.summary()}; {disagreeing} items whose rationale contradicts the stated decision "
+        f"(verdict_disagrees); items -> {output}; rejects -> {report}"
+    )
     if result.n_files == 0:
         print("warning: no .pdf or .txt letters found in the given paths", file=sys.stderr)
     return 1 if result.rejects and not allow_rejects else 0

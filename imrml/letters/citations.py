@@ -220,11 +220,17 @@ _AND_THE = re.compile(
 
 def parse_2013_paragraph(text: str) -> list[Citation]:
     """'The Expert Reviewer based his/her decision on the MTUS ... (2009), Opioids, pages 74-96, which is part of
-    the MTUS.'"""
+    the MTUS.'
+
+    Without the "based ... decision on" preamble (the professional-review letters list the guidelines, then
+    say why), the guidelines are those each closed by "which is (not) part of the MTUS"; the text after the
+    last one is the reviewer's reason, not a citation.
+    """
     m = _BASED_2013.search(text)
-    if not m:
+    listed = m is None and _PART_OF_MTUS.search(text) is not None
+    if m is None and not listed:
         return [parse_non_mtus(text)] if text.strip(" .") else []
-    body = text[m.end() :]
+    body = text[m.end() :] if m else text
     out: list[Citation] = []
     pos = 0
     pieces: list[tuple[str, bool | None]] = []
@@ -232,7 +238,7 @@ def parse_2013_paragraph(text: str) -> list[Citation]:
         pieces.append((body[pos : pm.start()], pm.group("neg") is None))
         pos = pm.end()
     tail = body[pos:].strip(" .")
-    if tail:
+    if tail and not listed:  # a listed paragraph ends with the reviewer's reason, not with a guideline
         pieces.append((tail, None))
     split = []
     for piece, in_mtus in pieces:
@@ -248,6 +254,7 @@ def parse_2013_paragraph(text: str) -> list[Citation]:
 
 def _citation_2013(piece: str, in_mtus: bool | None) -> Citation:
     text = _norm(piece)
+    piece = re.sub(r"^MTUS\s*[,:/-]\s*(?=ACOEM|American\s+College)", "", piece)  # "MTUS, ACOEM ... Chapter 9"
     pages: list[int] = []
     pm = PAGES_IN_PROSE.search(piece)
     if pm:

@@ -1,4 +1,6 @@
-"""The labels summary: label counts, how every citation normalized, and what did not (``imrml labels``)."""
+"""The labels summary (``imrml labels``): label counts, how every citation normalized and what did not, and
+the fields read at parse time: reviewer specialties and states outside their vocabularies, requests left
+unmatched, and rationale verdicts that contradict the stated decision."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ..records.schema import Citation, ItemRecord
 from .labels import FAMILIES, LABEL_FIELDS, clean_text, normalize_citation, page_span
+from .specialties import state_code, vocabulary_kind
 
 MAX_EXAMPLES = 3
 
@@ -30,6 +33,16 @@ class LabelSummary:
     # family -> [citations, with a topic, with a topic from the citation itself (not the item)]
     coverage: dict[str, list[int]] = field(default_factory=dict)
     topic_sources: Counter = field(default_factory=Counter)
+    # per letter: normalized specialties by kind ("specialty", "subspecialty", "profession", "unknown"),
+    # and the names and states left verbatim
+    specialty_kinds: Counter = field(default_factory=Counter)
+    unknown_specialties: Counter = field(default_factory=Counter)
+    unknown_states: Counter = field(default_factory=Counter)
+    # requests: "medication", "medication with a generic", "service", "service with a type", ...
+    requests: Counter = field(default_factory=Counter)
+    unmatched_requests: list[str] = field(default_factory=list)  # a few examples
+    verdicts: Counter = field(default_factory=Counter)  # rationale_verdict values ("(none)" when not read)
+    disagreements: list[str] = field(default_factory=list)  # "case_id item n: stated X, rationale reads y"
 
     def topic_rate(self, family: str, from_citation_only: bool = False) -> float | None:
         """Share of the family's citations with a topic (optionally: not taken from the item)."""
@@ -48,8 +61,18 @@ class LabelSummary:
 def summarize_labels(records: Iterable[ItemRecord]) -> LabelSummary:
     """Summarize labelled records (their label fields) and their citations (normalized anew)."""
     s = LabelSummary(labels={f: Counter() for f in LABEL_FIELDS})
+    letters_seen: set[tuple[str, str]] = set()
     for rec in records:
         s.items += 1
+        if (rec.source_file, rec.case_id) not in letters_seen:
+            letters_seen.add((rec.source_file, rec.case_id))
+            _count_reviewer(s, rec)
+        _count_request(s, rec)
+        s.verdicts[_show(rec.rationale_verdict)] += 1
+        if rec.verdict_disagrees:
+            s.disagreements.append(
+                f"{rec.case_id} item {rec.item_index}: stated {rec.decision}, rationale reads {rec.rationale_verdict}"
+            )
         for f in LABEL_FIELDS:
             s.labels[f][_show(getattr(rec, f))] += 1
         for side, cites, text in (
@@ -79,6 +102,31 @@ def summarize_labels(records: Iterable[ItemRecord]) -> LabelSummary:
                     if example not in ex and len(ex) < MAX_EXAMPLES:
                         ex.append(example)
     return s
+
+
+def _count_reviewer(s: LabelSummary, rec: ItemRecord) -> None:
+    for name in rec.reviewer_specialties_normalized:
+        kind = vocabulary_kind(name) or "unknown"
+        s.specialty_kinds[kind] += 1
+        if kind == "unknown":
+            s.unknown_specialties[name] += 1
+    s.unknown_states.update(v for v in rec.reviewer_licensure_normalized if state_code(v) != v)
+
+
+def _count_request(s: LabelSummary, rec: ItemRecord) -> None:
+    kind = rec.request_kind or "(not read)"
+    s.requests[kind] += 1
+    if rec.request_kind == "medication":
+        s.requests["medication with a generic"] += bool(rec.drug_generic)
+        matched = bool(rec.drug_generic)
+    else:
+        s.requests["service with a type"] += bool(rec.service_type)
+        s.requests["service with a type and a body part"] += bool(rec.service_type and rec.body_parts)
+        matched = bool(rec.service_type)
+    if not matched:
+        s.requests["unmatched"] += 1
+        if len(s.unmatched_requests) < MAX_EXAMPLES * 3:
+            s.unmatched_requests.append(rec.item)
 
 
 def _show(v: str | None) -> str:
@@ -129,4 +177,15 @@ def format_summary(s: LabelSummary) -> str:
         out += _counts("\nunmapped extra sections of citations that did get a topic:", s.unmapped_sections)
     if s.paragraphs_without_citation:
         out.append(f"\nguideline paragraphs with no parsed citation (labelled 'none'): {s.paragraphs_without_citation}")
+    out += _counts("\nreviewer specialties, per letter, by vocabulary:", s.specialty_kinds)
+    if s.unknown_specialties:
+        out += _counts("specialties left verbatim (in no vocabulary):", s.unknown_specialties)
+    if s.unknown_states:
+        out += _counts("licensure states left verbatim (no two-letter code):", s.unknown_states)
+    out += _counts("\nrequests read into fields:", s.requests, s.items)
+    for ex in s.unmatched_requests:
+        out.append(f"  unmatched, e.g. {ex[:110]}")
+    out += _counts("\nrationale verdicts:", s.verdicts, s.items)
+    out.append(f"verdicts that contradict the stated decision: {len(s.disagreements)}")
+    out += [f"  {d}" for d in s.disagreements]
     return "\n".join(out)

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from ..records.schema import OVERTURNED, UPHELD
 from .fields import parse_header
+from .headings import heading
 from .text import ItemBlock, LetterParts, case_summary, join_lines, line_index
 
 _DETERMINED = re.compile(
@@ -38,6 +39,12 @@ _DETAIL_2013 = re.compile(
 _CLAIMS_LABEL_2013 = re.compile(_SECTION_2013 + r"Claims\s+Administrator\s*:?\s*", re.I)
 _REVIEWER_LABEL_2013 = re.compile(_SECTION_2013 + r"Expert\s+Reviewer\s*:?\s*", re.I)
 _RATIONALE_LABEL_2013 = re.compile(r"Rationale\s+for\s+the\s+Decision\s*:?\s*", re.I)
+HEADINGS = (
+    heading("Medical Qualifications of the Expert Reviewer:", _QUALIFICATIONS_2013.pattern),
+    heading("Expert Reviewer Case Summary:", _SUMMARY_2013.pattern),
+    heading("Section of the MTUS used by the Claims Administrator:", _SECTION_2013 + r"Claims\s+Administrator"),
+    heading("Rationale for the Decision:", _RATIONALE_LABEL_2013.pattern),
+)
 
 
 def parse_2013_items(lines: list[str]) -> list[ItemBlock]:

@@ -14,6 +14,7 @@ import re
 from ..records.schema import OVERTURNED, UPHELD
 from .extract import LetterError
 from .fields import parse_header
+from .headings import heading
 from .text import ItemBlock, LetterParts, case_summary, join_lines, join_paragraphs, line_index
 
 _CLAIMS_G = re.compile(r"^\s*Claims\s+Administrator\s+guideline\s*:", re.I)
@@ -31,6 +32,14 @@ _PARTIAL = re.compile(
 )
 _ORIGINAL_ONLY = re.compile(r"(?:^|\.\s+)The\s+original\s+request,\s+(?P<item>.+?)(?:\s+(?:is|are))?$", re.I | re.S)
 _ORIGINAL_MARK = re.compile(r"was\s+the\s+original\s+request", re.I)
+HEADINGS = (
+    heading("HOW THE IMR FINAL DETERMINATION WAS MADE", whole_line=True),
+    heading("CLINICAL CASE SUMMARY", whole_line=True),
+    heading("IMR ISSUES, DECISIONS AND RATIONALES", r"IMR\s+ISSUES,\s+DECISIONS\s+AND\s+RATIONALES", whole_line=True),
+    heading("Claims Administrator guideline:"),
+    heading("MAXIMUS guideline:"),
+    heading("Decision rationale:"),
+)
 # A heading line that ends in a label whose value wrapped onto the next line ("..., DOS:" / "11/11/2016: Upheld")
 _LABEL_AT_END = re.compile(r"\b(?:DOS|dates?\s+of\s+service|dated)\s*:$", re.I)
 
@@ -136,8 +145,10 @@ def _strip_label(text: str, label: re.Pattern) -> str:
 
 
 def recognise(lines: list[str]) -> str | None:
-    """ "2016" (with a header block), "2014", or None when the letter has none of this layout's headings."""
-    if not any(_CLAIMS_G.match(ln) for ln in lines) and not any(_HOW.match(ln) for ln in lines):
+    """ "2016" (with a header block), "2014", or None when the letter has neither this layout's item paragraphs
+    ("Claims Administrator guideline:") nor both its "HOW THE IMR ..." and "IMR ISSUES, ..." headings."""
+    has_items = any(_CLAIMS_G.match(ln) for ln in lines)
+    if not has_items and not (any(_HOW.match(ln) for ln in lines) and any(_ISSUES.match(ln) for ln in lines)):
         return None
     first = line_index(lines, _HOW)
     before = "\n".join(lines[:first]) if first is not None else "\n".join(lines[:400])[:600]

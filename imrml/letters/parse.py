@@ -6,7 +6,14 @@ Each layout module recognises its letters and reads them into :class:`~imrml.let
   the request for X is (not) medically necessary and appropriate");
 * :mod:`~imrml.letters.layout_2014`: ``2014`` (no header block; "HOW THE IMR FINAL
   DETERMINATION WAS MADE", items "X: Upheld") and ``2016`` (the same body under a
-  two-column header block).
+  two-column header block);
+* :mod:`~imrml.letters.layout_maximus_imr`: ``maximus_imr`` ("MAXIMUS FEDERAL SERVICES, INC.",
+  "Independent Medical Review", ..., "IMR DECISION(S) AND RATIONALE(S)");
+* :mod:`~imrml.letters.layout_professional_review`: ``professional_review`` ("MEDICAL
+  PROFESSIONAL REVIEW", "ISSUE AT DISPUTE:", ..., no per-item verdict line).
+
+A letter no layout recognises is a reject naming the known headings it has and those the
+nearest layout lacks.
 
 Public entry points: :func:`parse_letter` (one letter) and :func:`parse_paths` (a batch,
 with a reject reason for every file that yields no items).
@@ -22,27 +29,31 @@ from pathlib import Path
 
 from ..records.schema import ItemRecord, Letter, Reject
 from ..records.tables import find_inputs
-from . import layout_2013, layout_2014
+from . import layout_2013, layout_2014, layout_maximus_imr, layout_professional_review
 from .citations import parse_guideline_paragraph
 from .extract import LetterError, letter_text
 from .fields import injury_date_from_summary, parse_patient, parse_reviewer, to_iso_date, ur_date_from_summary
+from .headings import unknown_layout_reason
 from .labels import label_item
 from .requested import parse_request
 from .specialties import normalize_specialties, normalize_states
 from .text import clean_lines
 from .verdict import disagrees, rationale_verdict
 
-# Tried in order: a 2013 letter also has headings the later layouts look for.
-LAYOUTS = (layout_2013, layout_2014)
+# Tried in order: the two layouts with headings of their own first (a maximus_imr letter may carry the 2013
+# items' labels and the 2014 "HOW THE IMR ..." heading), then 2013 (whose letters also have headings the 2014
+# layout looks for).
+LAYOUTS = (layout_professional_review, layout_maximus_imr, layout_2013, layout_2014)
 
 
 def recognise(lines: list[str]):
-    """(template name, layout module) of the letter, or a LetterError naming why it is not one."""
+    """(template name, layout module) of the letter, or a LetterError naming the headings it has and lacks."""
     for layout in LAYOUTS:
         template = layout.recognise(lines)
         if template is not None:
             return template, layout
-    raise LetterError("not an IMR final determination letter (none of its headings or item blocks found)")
+    headings = {layout.__name__.rsplit(".layout_", 1)[-1]: layout.HEADINGS for layout in LAYOUTS}
+    raise LetterError(unknown_layout_reason(lines, headings))
 
 
 def parse_text(text: str, source_file: str = "<text>") -> Letter:

@@ -160,6 +160,14 @@ def professions() -> dict[str, tuple[str, str]]:
     return out
 
 
+def vocabulary_kind(name: str) -> str | None:
+    """The kind of a normalized name ("specialty", "subspecialty", "profession"); None when in no vocabulary."""
+    k = _key(name)
+    if k in vocabulary():
+        return vocabulary()[k][1]
+    return "profession" if k in professions() else None
+
+
 def _lookup(phrase: str) -> tuple[str, str] | None:
     """(ABMS name, how) for one phrase, or None."""
     vocab = vocabulary()

@@ -101,8 +101,12 @@ def case_summary(lines: list[str], start_rx: re.Pattern, end_at: int | None) -> 
     s = line_index(lines, start_rx)
     if s is None:
         return ""
-    body = lines[s + 1 : end_at]
-    # drop the one-sentence preamble ("The expert reviewer developed the following ... records:")
+    return summary_text(lines[s + 1 : end_at])
+
+
+def summary_text(body: list[str]) -> str:
+    """A case summary section's paragraphs, without their one-sentence preamble ("The expert reviewer developed
+    the following clinical case summary based on a review of the case file, including all medical records:")."""
     for i, ln in enumerate(body[:6]):
         if ln.rstrip().endswith("records:"):
             body = body[i + 1 :]

@@ -110,6 +110,125 @@ def test_2016_letter_header_partial_approval_page_break_and_no_citation():
     assert [i.item_index for i in letter.items] == [1, 2, 3]
 
 
+def test_maximus_imr_letter_numbered_items_wrapped_heading_doubled_lines_and_page_break():
+    letter = parse_letter(FIXTURES / "letter_maximus_imr.txt")
+    assert (letter.template, letter.case_id) == ("maximus_imr", "CM14-0031877")
+    oxycodone, aquatic, lidoderm = letter.items
+    assert [i.item for i in letter.items] == [
+        "Oxycodone 10mg #90",
+        "Aquatic therapy twice a week for six weeks for the lumbar spine",  # its heading wraps
+        "Lidoderm 5% patch #30",
+    ]
+    assert [i.decision for i in letter.items] == ["Upheld", "Overturned", "Upheld"]
+    assert [i.rationale_verdict for i in letter.items] == ["upheld", "overturned", "upheld"]
+    assert (
+        oxycodone.date_of_injury,
+        oxycodone.date_assigned,
+        oxycodone.ur_denial_date,
+        oxycodone.application_received,
+        oxycodone.decision_date,
+        oxycodone.priority,
+    ) == ("2011-07-19", "2014-02-03", "2014-01-08", "2014-01-21", "2014-03-11", "Standard")
+    assert oxycodone.reviewer_specialties == ["Physical Medicine & Rehabilitation", "Pain Management"]
+    assert oxycodone.reviewer_specialties_normalized == ["Physical Medicine and Rehabilitation", "Pain Medicine"]
+    assert oxycodone.reviewer_licensure_normalized == ["CA", "OR"]
+    assert (oxycodone.patient_age, oxycodone.patient_sex) == (58, "male")
+    assert oxycodone.case_summary.startswith("The injured worker is a 58 year old male")
+    assert "Progress notes" not in oxycodone.case_summary  # DOCUMENTS REVIEWED is its own section
+    assert cites(oxycodone.claims_guideline) == [
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", 2009, ["Opioids"], list(range(74, 97)))
+    ]
+    assert cites(aquatic.reviewer_guideline) == [
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", 2009, ["Aquatic therapy"], [22])
+    ]
+    assert "Page 2 of 3" not in oxycodone.claims_guideline_text + oxycodone.reviewer_guideline_text
+    assert aquatic.rationale.endswith(
+        "for this long-term condition. The request is medically necessary and appropriate."
+    )
+    assert [c.source for c in lidoderm.claims_guideline] == ["none"]
+    assert (aquatic.service_type, aquatic.body_parts, aquatic.sessions) == ("physical therapy", ["lumbar spine"], 12)
+    assert (lidoderm.drug_generic, lidoderm.drug_class) == ("lidocaine", "topical analgesics")
+
+
+def test_maximus_imr_letter_with_verdict_headings_reads_them_as_the_2014_layout_does():
+    text = (
+        "MAXIMUS FEDERAL SERVICES, INC.\nIndependent Medical Review\nIMR Case Number: CM14-0000777\n"
+        "HOW THE IMR FINAL DETERMINATION WAS MADE\nThe reviewer is Board Certified in Family Medicine and is "
+        "licensed to practice in Texas.\nDOCUMENTS REVIEWED\nUtilization review of 02/02/2014\n"
+        "CLINICAL CASE SUMMARY\nThe worker is a 33-year-old man with wrist pain.\n"
+        "IMR DECISION(S) AND RATIONALE(S)\nWrist splint purchase: Overturned\n"
+        "Claims Administrator guideline: Decision based on MTUS Forearm, Wrist, and Hand Complaints 2004.\n"
+        "MAXIMUS guideline: Decision based on MTUS Forearm, Wrist, and Hand Complaints 2004.\n"
+        "Decision rationale: A splint is advised for this condition. The request is medically necessary.\n"
+    )
+    (item,) = parse_letter(text).items
+    assert (item.template, item.item, item.decision, item.rationale_verdict) == (
+        "maximus_imr",
+        "Wrist splint purchase",
+        "Overturned",
+        "overturned",
+    )
+    assert item.reviewer_specialties_normalized == ["Family Medicine"] and item.reviewer_licensure_normalized == ["TX"]
+    assert item.case_summary == "The worker is a 33-year-old man with wrist pain."
+
+
+def test_professional_review_letter_wrapped_headings_and_decisions_read_from_the_wording():
+    letter = parse_letter(FIXTURES / "letter_professional_review.txt")
+    assert (letter.template, letter.case_id) == ("professional_review", "CM13-0004412")
+    mri, tramadol, chiro = letter.items
+    assert [i.item for i in letter.items] == [
+        "repeat MRI of the right shoulder",
+        "Tramadol ER 150mg #30",
+        "twelve sessions of chiropractic care for the neck and upper back",  # its issue wraps
+    ]
+    # no verdict line: the decisions come from the rationales' conclusions
+    assert [i.decision for i in letter.items] == ["Overturned", "Overturned", "Upheld"]
+    assert not any(i.verdict_disagrees for i in letter.items)
+    assert (mri.date_of_injury, mri.ur_denial_date, mri.date_assigned, mri.priority) == (
+        "2009-11-02",
+        "2013-05-14",
+        "2013-07-22",
+        "Standard",
+    )
+    assert mri.reviewer_specialties == ["Orthopedic Surgery", "Sports Medicine"]
+    assert mri.reviewer_specialties_normalized == ["Orthopaedic Surgery", "Orthopaedic Sports Medicine"]
+    assert mri.reviewer_licensure_normalized == ["CA", "AZ"]
+    assert (mri.patient_age, mri.patient_sex) == (47, "female")
+    assert mri.case_summary.startswith("The patient is a 47 year old female bus driver")
+    assert cites(mri.reviewer_guideline) == [
+        ("MTUS", "Shoulder Complaints", 2004, ["Special Studies"], [207, 208, 209])
+    ]
+    assert [c.source for c in chiro.reviewer_guideline] == ["MTUS", "ODG"]  # the reason after them is no citation
+    assert "sets the indications" in mri.reviewer_guideline_text
+    assert mri.claims_guideline == [] and mri.claims_guideline_family is None
+    assert (mri.guideline_family, chiro.guideline_family) == ("MTUS", "MTUS+ODG")
+    assert tramadol.rationale.startswith("Per the MTUS, an opioid may continue")
+    assert "CM13-0004412" not in chiro.rationale and "- 2 -" not in chiro.rationale
+    assert (chiro.service_type, chiro.body_parts, chiro.sessions) == (
+        "chiropractic",
+        ["cervical spine", "thoracic spine"],
+        12,
+    )
+
+
+def test_a_letter_in_an_unknown_layout_is_rejected_naming_the_headings_it_has_and_lacks(tmp_path):
+    (tmp_path / "odd.txt").write_text(
+        "MEDICAL PROFESSIONAL REVIEW\nCASE SUMMARY:\nThe worker is a 50 year old man.\n"
+        "DOCUMENTS REVIEWED FOR DETERMINATION:\nProgress notes\nMEDICAL REVIEWER QUALIFICATIONS:\n"
+        "The reviewer is Board Certified in Surgery.\n"
+    )
+    result = parse_paths([tmp_path])
+    (reject,) = result.rejects
+    assert reject.reason == (
+        'IMR letter in a layout imrml does not know: found headings "MEDICAL PROFESSIONAL REVIEW", '
+        '"CASE SUMMARY:", "DOCUMENTS REVIEWED FOR DETERMINATION:", "MEDICAL REVIEWER QUALIFICATIONS:"; '
+        "nearest layout 'professional_review' also needs \"ISSUE AT DISPUTE:\", "
+        '"MEDICAL TREATMENT GUIDELINE(S) RELIED UPON BY PROFESSIONAL REVIEWER AND WHY:", '
+        '"RATIONALE FOR WHY THE REQUESTED TREATMENT/SERVICE IS/WAS NOT MEDICALLY NECESSARY:"'
+    )
+    assert result.records == []
+
+
 def test_parse_letter_accepts_text_and_names_it():
     text = (FIXTURES / "letter_2016.txt").read_text()
     letter = parse_letter(text, source_file="pasted.txt")

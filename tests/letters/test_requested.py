@@ -95,3 +95,23 @@ def test_a_request_naming_no_service_is_unmatched():
 def test_typos_are_matched_only_on_long_words():
     assert [d.generic for _, d in find_drugs("Lorazepan 1mg")] == ["lorazepam"]
     assert find_drugs("Physical therapy") == []
+
+
+@pytest.mark.shared
+def test_real_letters_requests(dwc_items):
+    """Medications with a generic (target >= 95%), services with a type and with a type and a body part."""
+    meds = [r for r in dwc_items if r.request_kind == "medication"]
+    services = [r for r in dwc_items if r.request_kind == "service"]
+    with_generic = [r for r in meds if r.drug_generic]
+    typed = [r for r in services if r.service_type]
+    typed_and_sited = [r for r in typed if r.body_parts]
+    print(f"\nmedications with a generic: {len(with_generic)}/{len(meds)}")
+    print(f"services with a type: {len(typed)}/{len(services)}; with a type and a body part: {len(typed_and_sited)}")
+    print("services without a body part:", sorted({r.item for r in typed if not r.body_parts}))
+    assert len(meds) >= 40 and len(meds) + len(services) == len(dwc_items)
+    assert len(with_generic) / len(meds) >= 0.95, [r.item for r in meds if not r.drug_generic]
+    assert len(typed) / len(services) >= 0.95, [r.item for r in services if not r.service_type]
+    # every imaging and electrodiagnostic request names its site
+    imaging = [r for r in typed if r.service_type in ("MRI", "CT", "x-ray", "EMG/NCV")]
+    assert imaging and all(r.body_parts for r in imaging), [r.item for r in imaging if not r.body_parts]
+    assert len(typed_and_sited) / len(services) >= 0.6

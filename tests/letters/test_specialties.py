@@ -85,3 +85,20 @@ def test_normalize_states_splits_lists_and_keeps_unknown_names_verbatim():
     res = normalize_states(["Texas, Ohio and Florida", "Narnia", "Texas"])
     assert res.codes == ["TX", "OH", "FL", "Narnia"]
     assert res.unknown == ["Narnia"]
+
+
+@pytest.mark.shared
+def test_real_letters_specialties_and_states_are_in_their_vocabularies(dwc_items):
+    """Every reviewer specialty of the 120 real letters maps (ABMS or a non-ABMS profession), every state to a code."""
+    letters = {r.case_id: r for r in dwc_items}.values()
+    results = [normalize_specialties(r.reviewer_specialties) for r in letters]
+    names = [m for res in results for m in res.matches]
+    unknown = sorted({v for res in results for v in res.unknown})
+    abms = sum(m.kind in ("specialty", "subspecialty") for m in names)
+    print(f"\nspecialties: {len(names)} per letter; ABMS {abms}; professions {len(names) - abms - len(unknown)}")
+    print(f"left verbatim: {unknown or 'none'}")
+    assert unknown == [], f"specialties in no vocabulary: {unknown}"
+    assert abms / len(names) >= 0.98  # the rest are professions no ABMS board certifies
+    states = [normalize_states(r.reviewer_licensure) for r in letters]
+    assert [u for s in states for u in s.unknown] == []
+    assert all(r.reviewer_licensure_normalized == normalize_states(r.reviewer_licensure).codes for r in dwc_items)

@@ -69,3 +69,18 @@ def test_sentences_keep_abbreviations_whole():
 )
 def test_disagrees(verdict, decision, expected):
     assert disagrees(verdict, decision) is expected
+
+
+@pytest.mark.shared
+def test_real_letters_rationale_verdict_agrees_with_the_stated_decision(dwc_items):
+    """Target: >= 99% of the real items; each disagreement is listed."""
+    disagreeing = [
+        f"{r.case_id} item {r.item_index}: stated {r.decision}, rationale reads {r.rationale_verdict}: "
+        f"{(read_verdict(r.rationale).sentence or '')[:160]!r}"
+        for r in dwc_items
+        if r.rationale_verdict != (r.decision or "").lower()
+    ]
+    print(f"\nagree: {len(dwc_items) - len(disagreeing)}/{len(dwc_items)}")
+    print("\n".join(disagreeing) or "no disagreement")
+    assert (len(dwc_items) - len(disagreeing)) / len(dwc_items) >= 0.99, "\n".join(disagreeing)
+    assert sum(r.verdict_disagrees for r in dwc_items) <= len(disagreeing)
