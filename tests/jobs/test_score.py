@@ -12,6 +12,7 @@ from imrml.jobs.score import SchemaMismatch, score
 from imrml.jobs.train import train_experiment
 from imrml.learn.experiment import parse_experiment
 from imrml.learn.views import POST_DECISION_FIELDS
+from imrml.letters.parse import parse_paths
 from imrml.mlops.registry import load_model
 from imrml.records.tables import iter_table, write_jsonl
 from imrml.synth.corpus import write_corpus
@@ -54,7 +55,8 @@ def test_scores_letters_and_tables_with_every_input_accounted_for(project, tmp_p
     out = tmp_path / "scored.csv"
     result = score("models:/outcome_case/1", [truth, FIXTURES, bad], out)
     rows = pd.read_csv(out)
-    assert result.n_scored == len(rows) == n_truth + 8  # 8 items in the three fixture letters
+    n_fixture_items = len(parse_paths([FIXTURES]).records)  # every fixture letter's items
+    assert result.n_scored == len(rows) == n_truth + n_fixture_items
     assert [r.source for r in result.rejects] == [str(bad)]
     assert {
         "case_id",
@@ -105,7 +107,6 @@ def test_guideline_model_gives_top3_and_explanations(project, tmp_path):
     assert all(r["disagrees"] == (r["prediction"] != r["stated_label"]) for r in rows)
     # letters are labelled on the way, so their items state the reviewer's guideline too
     from imrml.letters.labels import label_items
-    from imrml.letters.parse import parse_paths
 
     score("models:/guideline_family_rationale/1", [FIXTURES], tmp_path / "letters.jsonl")
     want = {(r.case_id, r.item_index): r.guideline_family for r in label_items(parse_paths([FIXTURES]).records)}
@@ -148,7 +149,7 @@ def test_a_table_that_is_not_items_is_one_reject_not_one_per_row(project, tmp_pa
     for f in FIXTURES.glob("*.txt"):
         (folder / f.name).write_text(f.read_text())
     result = score("models:/outcome_case/1", [folder], tmp_path / "s.csv")
-    assert result.n_scored == 8
+    assert result.n_scored == len(parse_paths([FIXTURES]).records)
     assert sorted((r.source, r.row, r.reason) for r in result.rejects) == [
         (str(folder / "MANIFEST.csv"), None, "not a table of items: it has neither a case_id nor an item column"),
         (str(folder / "report.parquet"), None, "not a table of items: it has neither a case_id nor an item column"),
@@ -172,9 +173,12 @@ def test_parquet_bad_rows_are_found_in_every_batch_with_their_row_numbers(projec
         [(str(path), n, "missing item") for n in (3, 18, 34)] + [(str(path), 41, "missing case_id")]
     )
     scored = _rows(out)
-    assert result.n_scored == len(scored) == 41 + 8  # and the 8 items of the fixture letters
+    n_letter_items = len(parse_paths([FIXTURES]).records)  # the fixture letters' items, scored first
+    assert result.n_scored == len(scored) == 41 + n_letter_items
     kept = [r for i, r in enumerate(rows) if i not in (2, 17, 33, 40)]
-    assert [(r["case_id"], r["source_file"]) for r in scored[8:]] == [(r["case_id"], r["source_file"]) for r in kept]
+    assert [(r["case_id"], r["source_file"]) for r in scored[n_letter_items:]] == [
+        (r["case_id"], r["source_file"]) for r in kept
+    ]
 
 
 def test_cli_summary_and_exit_status(project, tmp_path):
