@@ -60,6 +60,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         allow_rejects=args.allow_rejects,
         jobs=args.jobs,
+        allow_model_path=args.allow_model_path,
     )
 
 
@@ -142,7 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score letters (PDF/text, parsed on the way) or parsed items (JSONL, Parquet, CSV) with a "
         "model URI such as models:/outcome_case@champion. Output is CSV, Parquet or JSONL by suffix.",
     )
-    sp.add_argument("--model", required=True, help="MLflow model URI, e.g. models:/outcome_case@champion")
+    sp.add_argument(
+        "--model",
+        required=True,
+        help="registered model or run: models:/NAME@ALIAS, models:/NAME/VERSION or runs:/RUN_ID/model",
+    )
+    sp.add_argument(
+        "--allow-model-path",
+        action="store_true",
+        help="also load --model from a file path or another URI; a model is code that runs when it loads, "
+        "so only from a store you trust",
+    )
     sp.add_argument("inputs", nargs="+", metavar="INPUT", help="letters, folders or item tables")
     sp.add_argument("-o", "--output", required=True, help="scored file (.csv, .parquet or .jsonl)")
     sp.add_argument("--rejects", help="rejects report; default: OUTPUT.rejects.jsonl")

@@ -9,7 +9,7 @@ for a bad row of a table).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 
 from ..letters.labels import label_item
 from ..letters.parse import iter_parsed
-from ..records.schema import ItemRecord, Reject
-from ..records.tables import TABLE_SUFFIXES, iter_table
+from ..records.schema import ItemRecord, Reject, checked_row
+from ..records.tables import TABLE_SUFFIXES, arrow_rows, numbered_rows
 
 LABEL_COLUMNS = ("claims_guideline_family", "claims_guideline_topic")
 NOT_ITEMS = "not a table of items: it has neither a case_id nor an item column"
@@ -32,10 +32,13 @@ class Chunk:
     pyarrow RecordBatch of a Parquet file's rows (only the columns wanted),
     turned into dicts and checked where it is scored: a worker, not the
     reading process, pays for that, and an Arrow batch travels between
-    processes as flat buffers.
+    processes as flat buffers. ``origins`` says where each row came from
+    (file, row number; for a letter, the item's number), so that a row that
+    fails later is rejected by name.
     """
 
     rows: list[dict[str, Any]] | None = None
+    origins: list[tuple[str, int]] = field(default_factory=list)
     batch: Any = None
     source: str = ""
     first_row: int = 1  # the batch's first row number in ``source`` (1-based, as in rejects)
@@ -45,19 +48,17 @@ class Chunk:
             return [*self.batch.schema.names, "source_file"]
         return list(self.rows[0]) if self.rows else []
 
-    def checked_rows(self) -> tuple[list[dict[str, Any]], list[Reject]]:
-        """The chunk's good rows (labelled) and a reject for each bad one."""
+    def checked_rows(self) -> tuple[list[dict[str, Any]], list[tuple[str, int]], list[Reject]]:
+        """The chunk's good rows (labelled) with their origins, and a reject for each bad one."""
         if self.batch is None:
-            return self.rows or [], []
-        rows, rejects = [], []
-        for row_no, row in enumerate(self.batch.to_pylist(), self.first_row):
-            problem = row_problem(row)
-            if problem:
-                rejects.append(Reject(self.source, problem, row_no))
-            else:
-                row.setdefault("source_file", self.source)
-                rows.append(with_labels(row))
-        return rows, rejects
+            return self.rows or [], self.origins, []
+        rows, origins, rejects = [], [], []
+        for row_no, row in enumerate(arrow_rows(self.batch), self.first_row):
+            checked = checked_item(row, self.source, row_no, rejects)
+            if checked is not None:
+                rows.append(checked)
+                origins.append((self.source, row_no))
+        return rows, origins, rejects
 
 
 def iter_chunks(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None, size: int) -> Iterator[Chunk]:
@@ -70,21 +71,23 @@ def iter_chunks(paths: list[Path], rejects: list[Reject], keys: frozenset[str] |
     letters = [p for p in paths if p.suffix.lower() not in TABLE_SUFFIXES]
     tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
     pending: list[dict[str, Any]] = []
+    origins: list[tuple[str, int]] = []
     for table in [None, *tables]:
         if table is not None and table.suffix.lower() == ".parquet":
             if pending:  # what came before goes first
-                yield Chunk(rows=pending)
-                pending = []
+                yield Chunk(rows=pending, origins=origins)
+                pending, origins = [], []
             yield from _parquet_chunks(table, rejects, keys, size)
             continue
-        rows = _letter_rows(letters, rejects, keys) if table is None else _table_rows(table, rejects, keys)
-        for row in rows:
-            pending.append(row)
+        rows = _letter_rows(letters, rejects) if table is None else _table_rows(table, rejects)
+        for origin, row in rows:
+            pending.append(_kept(row, keys))
+            origins.append(origin)
             if len(pending) >= size:
-                yield Chunk(rows=pending)
-                pending = []
+                yield Chunk(rows=pending, origins=origins)
+                pending, origins = [], []
     if pending:
-        yield Chunk(rows=pending)
+        yield Chunk(rows=pending, origins=origins)
 
 
 def _parquet_chunks(path: Path, rejects: list[Reject], keys: frozenset[str] | None, size: int) -> Iterator[Chunk]:
@@ -99,20 +102,21 @@ def _parquet_chunks(path: Path, rejects: list[Reject], keys: frozenset[str] | No
             yield Chunk(batch=batch, source=str(path), first_row=first)
             first += batch.num_rows
     except (OSError, ValueError) as e:  # pyarrow's errors derive from these
-        rejects.append(Reject(str(path), f"cannot read table: {e}"))
+        where = f" from row {first} on" if first > 1 else ""
+        rejects.append(Reject(str(path), f"cannot read table{where}: {e}"))
 
 
 def _kept(row: dict[str, Any], keys: frozenset[str] | None) -> dict[str, Any]:
     return row if keys is None or row.keys() <= keys else {k: v for k, v in row.items() if k in keys}
 
 
-def _letter_rows(letters: list[Path], rejects: list[Reject], keys: frozenset[str] | None) -> Iterator[dict[str, Any]]:
+def _letter_rows(letters: list[Path], rejects: list[Reject]) -> Iterator[tuple[tuple[str, int], dict[str, Any]]]:
     for out in iter_parsed(letters):
         if isinstance(out, Reject):
             rejects.append(out)
         else:
             for rec in out.items:  # labelled by the parser
-                yield _kept(rec.to_dict(), keys)
+                yield (out.source_file, rec.item_index), rec.to_dict()
 
 
 def is_item_table(columns) -> bool:
@@ -120,43 +124,45 @@ def is_item_table(columns) -> bool:
     return "case_id" in columns or "item" in columns
 
 
-def _table_rows(table: Path, rejects: list[Reject], keys: frozenset[str] | None) -> Iterator[dict[str, Any]]:
+def _table_rows(table: Path, rejects: list[Reject]) -> Iterator[tuple[tuple[str, int], dict[str, Any]]]:
+    source = str(table)
+    row_no = 0
     try:
-        for row_no, row in enumerate(iter_table(table), 1):
+        for row_no, row in numbered_rows(table, rejects):
             if row_no == 1 and table.suffix.lower() == ".csv" and not is_item_table(row):  # the header's names
-                rejects.append(Reject(str(table), NOT_ITEMS))
+                rejects.append(Reject(source, NOT_ITEMS))
                 return
-            if not isinstance(row, dict):
-                rejects.append(Reject(str(table), "row is not a record (object)", row_no))
-                continue
-            problem = row_problem(row)
-            if problem:
-                rejects.append(Reject(str(table), problem, row_no))
-                continue
-            row.setdefault("source_file", str(table))
-            yield _kept(with_labels(row), keys)
+            checked = checked_item(row, source, row_no, rejects)
+            if checked is not None:
+                yield (source, row_no), checked
     except (ValueError, OSError) as e:
-        rejects.append(Reject(str(table), f"cannot read table: {e}"))
+        where = f" after row {row_no}" if row_no else ""
+        rejects.append(Reject(source, f"cannot read table{where}: {e}"))
 
 
-def row_problem(row: dict[str, Any]) -> str | None:
-    """Why a table row cannot be scored, or None. Cheap: it runs for every row."""
-    if not str(row.get("case_id") or "").strip():
-        return "missing case_id"
-    if not str(row.get("item") or "").strip():
-        return "missing item"
-    for key in ("claims_guideline", "reviewer_guideline"):
-        value = row.get(key)
-        if value is not None and not (
-            isinstance(value, list) and all(isinstance(c, dict) and "source" in c for c in value)
-        ):
-            return f"malformed {key}: expected a list of citations"
-    age = row.get("patient_age")
-    if age is not None and not isinstance(age, (int, float)):
-        try:
-            float(age)
-        except (TypeError, ValueError):
-            return f"patient_age is not a number: {age!r}"
+def checked_item(row: Any, source: str, row_no: int, rejects: list[Reject]) -> dict[str, Any] | None:
+    """The row, checked against the record schema and labelled, or None with its reject added to ``rejects``."""
+    if not isinstance(row, dict):
+        rejects.append(Reject(source, "row is not a record (object)", row_no))
+        return None
+    try:
+        row = checked_row(row)
+        problem = missing_id(row)
+        if problem is None:
+            row = with_labels(row)
+            row.setdefault("source_file", source)
+            return row
+    except ValueError as e:
+        problem = str(e)
+    rejects.append(Reject(source, problem, row_no))
+    return None
+
+
+def missing_id(row: dict[str, Any]) -> str | None:
+    """Which identifying field a checked row lacks (it is scored by its case and item), or None."""
+    for key in ("case_id", "item"):
+        if not (row.get(key) or "").strip():
+            return f"missing {key}"
     return None
 
 

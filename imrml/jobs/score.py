@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing as mp
+import multiprocessing.connection
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
 from collections import deque
@@ -28,12 +31,19 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..learn.inspect import explain
-from ..mlops.registry import LoadedModel, load_model
+from ..mlops.registry import LoadedModel, load_model, proba_column
 from ..mlops.tracking import configure_tracking
-from ..records.errors import UserError
+from ..records.errors import UserError, redact
 from ..records.frame import records_to_frame
 from ..records.schema import OVERTURNED, RECORD_FIELDS, UPHELD, Reject
-from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, TableWriter, count_rows, find_inputs
+from ..records.tables import (
+    LETTER_SUFFIXES,
+    TABLE_SUFFIXES,
+    TableWriter,
+    check_writable,
+    count_rows,
+    find_inputs,
+)
 from .inputs import LABEL_COLUMNS, Chunk, iter_chunks
 from .rejects import rejects_path, write_rejects
 
@@ -94,6 +104,30 @@ def _stated(row: dict[str, Any], target: str | None) -> str | None:
     return row.get(target)
 
 
+def _stated_key(model: LoadedModel) -> str:
+    return "stated_decision" if model.target in (None, "outcome") else "stated_label"
+
+
+def _top_k(model: LoadedModel, n_classes: int) -> int:
+    return min(TOP_K, n_classes) if model.target not in (None, "outcome") else 0
+
+
+def output_columns(model: LoadedModel, explain_top: bool = False) -> dict[str, type] | None:
+    """The scored file's columns and their types, known before the first chunk (None for a model imrml did not
+    make, whose probability columns show only in its first output)."""
+    if not model.classes:
+        return None
+    columns: dict[str, type] = {"case_id": str, "source_file": str, "item_index": int, "item": str, "prediction": str}
+    columns.update({proba_column(c): float for c in model.classes})
+    for rank in range(1, _top_k(model, len(model.classes)) + 1):
+        columns[f"top{rank}_label"], columns[f"top{rank}_p"] = str, float
+    columns[_stated_key(model)] = str
+    columns.update({"disagrees": bool, "model_name": str, "model_version": str, "run_id": str})
+    if explain_top:
+        columns["explanation"] = str
+    return columns
+
+
 def scored_rows(
     chunk: list[dict[str, Any]], pred: pd.DataFrame, model: LoadedModel, explanations: list[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -102,12 +136,11 @@ def scored_rows(
     predictions = pred["prediction"].tolist()
     probs = np.round(pred[prob_cols].to_numpy(dtype=float), 6) if prob_cols else np.empty((len(chunk), 0))
     top: list[list[tuple[str, float]]] | None = None
-    if prob_cols and model.target not in (None, "outcome"):
+    if prob_cols and _top_k(model, len(prob_cols)):
         labels = model.classes if len(model.classes) == len(prob_cols) else [c[2:] for c in prob_cols]
-        order = np.argsort(-probs, axis=1, kind="stable")[:, :TOP_K]
+        order = np.argsort(-probs, axis=1, kind="stable")[:, : _top_k(model, len(prob_cols))]
         top = [[(labels[j], float(probs[i, j])) for j in row] for i, row in enumerate(order)]
-    outcome = model.target in (None, "outcome")
-    stated_key = "stated_decision" if outcome else "stated_label"
+    stated_key = _stated_key(model)
     out = []
     for i, (row, prediction, p) in enumerate(zip(chunk, predictions, probs.tolist(), strict=True)):
         rec: dict[str, Any] = {k: row.get(k) for k in ID_COLUMNS}
@@ -155,12 +188,55 @@ def score_chunk(model: LoadedModel, chunk: list[dict[str, Any]], explain_top: bo
     return scored_rows(chunk, pred, model, notes)
 
 
+# Rows that fail alone, with none scored, before the fault is taken to be the model's, not the rows'.
+ISOLATE_LIMIT = 20
+
+
+def score_rows(
+    model: LoadedModel, rows: list[dict[str, Any]], origins: list[tuple[str, int]], explain_top: bool = False
+) -> tuple[list[dict[str, Any]], list[Reject]]:
+    """Scored output rows, and a reject for each row the model cannot score.
+
+    Rows are checked against the record schema before they get here; a row that still fails (in MLflow's
+    schema enforcement, a feature, the model) is found by halving the chunk until it fails alone, and the
+    rest is scored. When the first ISOLATE_LIMIT rows tried alone all fail, nothing in the rows is at fault
+    (a broken model, a bug): that error is raised.
+    """
+    try:
+        return score_chunk(model, rows, explain_top), []
+    except Exception as e:  # whatever a row makes the pipeline raise is that row's reject
+        out: list[dict[str, Any]] = []
+        rejects: list[Reject] = []
+        _isolate(model, rows, origins, explain_top, e, out, rejects, {"failed": 0, "scored": 0})
+        return out, rejects
+
+
+def _isolate(model, rows, origins, explain_top, error, out, rejects, count) -> None:
+    if len(rows) == 1:
+        count["failed"] += 1
+        if count["failed"] >= ISOLATE_LIMIT and not count["scored"]:
+            raise error
+        first_line = (str(error).splitlines() or [type(error).__name__])[0]
+        rejects.append(Reject(origins[0][0], redact(f"cannot be scored: {first_line}"), origins[0][1]))
+        return
+    mid = len(rows) // 2
+    for part, where in ((rows[:mid], origins[:mid]), (rows[mid:], origins[mid:])):
+        try:
+            out.extend(score_chunk(model, part, explain_top))
+            count["scored"] += len(part)
+        except Exception as e:
+            _isolate(model, part, where, explain_top, e, out, rejects, count)
+
+
 def score_unit(
     model: LoadedModel, chunk: Chunk, explain_top: bool = False
 ) -> tuple[list[dict[str, Any]], list[Reject]]:
     """Scored output rows and rejected rows of one :class:`Chunk`."""
-    rows, rejects = chunk.checked_rows()
-    return (score_chunk(model, rows, explain_top) if rows else []), rejects
+    rows, origins, rejects = chunk.checked_rows()
+    if not rows:
+        return [], rejects
+    scored, failed = score_rows(model, rows, origins, explain_top)
+    return scored, rejects + failed
 
 
 _WORKER_MODEL: LoadedModel | None = None
@@ -168,13 +244,51 @@ _WORKER_MODEL: LoadedModel | None = None
 
 def _worker_init(uri: str) -> None:
     global _WORKER_MODEL
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which ends its workers
+    threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
     warnings.filterwarnings("ignore")
     configure_tracking()
     _WORKER_MODEL = load_model(uri)
 
 
+def _exit_with_parent() -> None:
+    """End this worker when its parent process ends, however it ends (kill -9 included): the parent's
+    sentinel becomes ready when the parent is gone."""
+    parent = mp.parent_process()
+    if parent is not None:
+        mp.connection.wait([parent.sentinel])
+        os._exit(1)
+
+
 def _worker_score(chunk: Chunk, explain_top: bool) -> tuple[list[dict[str, Any]], list[Reject]]:
     return score_unit(_WORKER_MODEL, chunk, explain_top)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now, mid-chunk (an interrupted run wants none of their results). concurrent.futures
+    has no public way to do this before Python 3.14's terminate_workers()."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+# Where a model normally comes from: the registry, or a run of the tracking store.
+TRACKED_SCHEMES = ("models:/", "runs:/")
+
+
+def check_model_source(uri: str, allow_path: bool) -> None:
+    """A model is code (a pickle runs when it loads): one from a file path or another store loads only when
+    the user says so."""
+    if not uri.startswith(TRACKED_SCHEMES) and not allow_path:
+        raise UserError(
+            f"--model {redact(uri)}: not a registry or run URI (models:/NAME@ALIAS, models:/NAME/VERSION, "
+            f"runs:/RUN_ID/model); loading a model runs its code, so a path or another store needs "
+            f"--allow-model-path, and only for a model you trust"
+        )
 
 
 def default_jobs() -> int:
@@ -201,7 +315,8 @@ def score(
         configure_tracking()
         model = load_model(model)
     jobs = default_jobs() if jobs is None else max(1, jobs)
-    paths = find_inputs(inputs, suffixes=LETTER_SUFFIXES + TABLE_SUFFIXES)
+    rejects: list[Reject] = []
+    paths = find_inputs(inputs, LETTER_SUFFIXES + TABLE_SUFFIXES, rejects)
     total = None
     if all(p.suffix.lower() in TABLE_SUFFIXES for p in paths):
         counts = [count_rows(p) for p in paths]
@@ -211,12 +326,11 @@ def score(
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if main_file and not Path(main_file).exists():
         jobs = 1  # spawned workers re-import __main__, which a script read from stdin does not allow
-    rejects: list[Reject] = []
     bar = tqdm(total=total, unit="item", desc="score", file=sys.stderr, smoothing=0.1) if sys.stderr.isatty() else None
     n = 0
     pool = None
     try:
-        with TableWriter(output) as writer:
+        with TableWriter(output, output_columns(model, explain_top)) as writer:
 
             def emit(scored: tuple[list[dict[str, Any]], list[Reject]]) -> None:
                 nonlocal n
@@ -245,6 +359,11 @@ def score(
                             emit(pending.popleft().result())
                     while pending:
                         emit(pending.popleft().result())
+    except BaseException:
+        if pool is not None:  # interrupted or failed: the workers' chunks are not wanted
+            _stop_workers(pool)
+            pool = None
+        raise
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -263,14 +382,22 @@ def score_command(
     chunk_size: int = 5_000,
     allow_rejects: bool = False,
     jobs: int | None = None,
+    allow_model_path: bool = False,
 ) -> int:
-    """Write scored items and the rejects report; exit status 1 if anything was rejected (unless allowed)."""
+    """Write scored items and the rejects report; exit status 1 if anything was rejected (unless allowed).
+
+    What can be checked before the work starts is: the inputs exist, the output's name, that the output and
+    the report can be written where they go, and where the model comes from.
+    """
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
         raise UserError(f"no such file or folder: {', '.join(missing)}")
     if Path(output).suffix.lower() not in TABLE_SUFFIXES:
         raise UserError(f"output {output}: use a .csv, .parquet or .jsonl name")
     report = rejects_path(output, rejects)
+    check_writable(output)
+    check_writable(report)
+    check_model_source(model_uri, allow_model_path)
     result = score(model_uri, inputs, output, explain_top=explain, chunk_size=chunk_size, jobs=jobs)
     write_rejects(result.rejects, report)
     print(f"{result.summary()}; scored -> {output}; rejects -> {report}")

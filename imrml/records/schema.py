@@ -9,6 +9,11 @@ The field list is documented once, in README.md ("The record").
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import numbers
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -30,12 +35,14 @@ class Citation:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Citation:
+        """A citation from a dict checked against the schema (:func:`checked_citation`); ValueError says why not."""
+        d = checked_citation(d)
         return cls(
             source=d["source"],
             document=d.get("document"),
             year=d.get("year"),
-            sections=list(d.get("sections") or []),
-            pages=[int(p) for p in (d.get("pages") or [])],
+            sections=d.get("sections") or [],
+            pages=d.get("pages") or [],
             text=d.get("text") or "",
         )
 
@@ -97,25 +104,20 @@ class ItemRecord:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ItemRecord:
-        """A record from a dict (a JSON line, a table row); unknown keys are ignored, whole numbers written as
-        text (a CSV cell) become ints, and anything else that is not a whole number raises ValueError."""
-        known = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in d.items() if k in known}
-        for key in _INT_FIELDS:
-            if kw.get(key) is not None:
-                kw[key] = whole_number(kw[key], key)
+        """A record from a dict (a JSON line, a table row) checked against the schema (:func:`checked_row`):
+        unknown keys are ignored, and a value of the wrong type raises ValueError saying which and why."""
+        kw = {k: v for k, v in checked_row(d).items() if k in _RECORD_TYPES}
+        for key in ("claims_guideline", "reviewer_guideline"):
+            kw[key] = [Citation.from_dict(c) for c in (kw.get(key) or [])]
+        for key in LIST_FIELDS:
+            kw[key] = kw.get(key) or []
         for key in _BOOL_FIELDS:
             if key in kw:
-                kw[key] = truth_value(kw[key], key)
-        for key in ("claims_guideline", "reviewer_guideline"):
-            kw[key] = [c if isinstance(c, Citation) else Citation.from_dict(c) for c in (kw.get(key) or [])]
-        for key in LIST_FIELDS:
-            kw[key] = list(kw.get(key) or [])
+                kw[key] = bool(kw[key])  # missing is False
         return cls(**kw)
 
 
 RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ItemRecord))
-_INT_FIELDS = ("item_index", "patient_age", "sessions")
 _BOOL_FIELDS = ("verdict_disagrees",)
 LIST_FIELDS = (
     "reviewer_specialties",
@@ -124,21 +126,129 @@ LIST_FIELDS = (
     "reviewer_licensure_normalized",
     "body_parts",
 )
+DATE_FIELDS = ("decision_date", "date_assigned", "ur_denial_date", "application_received", "date_of_injury")
+CITATION_FIELDS = ("claims_guideline", "reviewer_guideline")
+
+# ---------------------------------------------------------------- checking rows against the schema
+#
+# A row from outside (a JSON line, a CSV or Parquet row) is checked once, field by field, against the types
+# declared above, before anything reads it: a value of the wrong type would otherwise fail far from its row
+# (MLflow's schema enforcement, a feature, a Parquet writer) and take its whole chunk with it.
+
+_INT64 = 2**63
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def text_value(value: Any, name: str) -> str:
+    """``value`` as text: str (encodable as UTF-8), or bytes that decode as UTF-8; ValueError otherwise."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{name} is not UTF-8 text") from None
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is not text: {_shown(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\\ud800" in JSON, undecodable bytes in a CSV)
+        raise ValueError(f"{name} is not UTF-8 text") from None
+    return value
 
 
 def whole_number(value: Any, name: str) -> int:
-    """``value`` as an int (3, 3.0, "3"), or ValueError naming the field."""
+    """``value`` as an int (3, 3.0, "3") that fits in 64 bits, or ValueError naming the field."""
     if isinstance(value, bool):
         raise ValueError(f"{name} is not a whole number: {value!r}")
-    if isinstance(value, int):
-        return value
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+    else:
+        try:
+            number = float(value if isinstance(value, numbers.Real) else text_value(value, name))
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} is not a whole number: {_shown(value)}") from None
+        if not number.is_integer():  # also inf, -inf
+            raise ValueError(f"{name} is not a whole number: {_shown(value)}")
+        number = int(number)
+    if not -_INT64 <= number < _INT64:
+        raise ValueError(f"{name} is out of range: {_shown(value)}")
+    return number
+
+
+def iso_date(value: Any, name: str) -> str:
+    """``value`` as an ISO date text (a date, a timestamp, or text that starts with YYYY-MM-DD)."""
+    if isinstance(value, dt.date):  # a Parquet date or timestamp column
+        return value.isoformat()[:10] if isinstance(value, dt.datetime) else value.isoformat()
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} is not a whole number: {value!r}") from None
-    if not number.is_integer():
-        raise ValueError(f"{name} is not a whole number: {value!r}")
-    return int(number)
+        text = text_value(value, name)
+    except ValueError:
+        raise ValueError(f"{name} is not a date: {_shown(value)}") from None
+    try:
+        dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValueError(f"{name} is not an ISO date (YYYY-MM-DD): {_shown(value)}") from None
+    return text
+
+
+def _list_of(check, value: Any, name: str) -> list:
+    if isinstance(value, (str, bytes)) and check is text_value:  # one name written alone (a CSV cell)
+        return [text_value(value, name)]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name} is not a list: {_shown(value)}")
+    return [check(v, f"{name}[{i}]") for i, v in enumerate(value, 1)]
+
+
+def _checker(name: str, hint: Any):
+    """The function that checks (and normalizes) one field of the schema, from its declared type."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    base = args[0] if typing.get_origin(hint) in (typing.Union, types.UnionType) else hint
+    if name in DATE_FIELDS:
+        return iso_date
+    if base is str:
+        return text_value
+    if base is int:
+        return whole_number
+    if base is bool:
+        return truth_value
+    if typing.get_origin(base) is list:
+        (inner,) = typing.get_args(base)
+        if inner is Citation:
+            return lambda v, n: _list_of(checked_citation, v, n)
+        item = _checker(name, inner)
+        return lambda v, n: _list_of(item, v, n)
+    raise TypeError(f"no check for {name}: {hint}")  # a field of a new type: add its check here
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _checked(row: dict[str, Any], checks: dict[str, Any], where: str = "") -> dict[str, Any]:
+    out = dict(row)
+    for key, value in row.items():
+        check = checks.get(key)
+        if check is None:
+            continue  # not a field of the record: nothing reads it
+        out[key] = None if _missing(value) else check(value, f"{where}{key}")
+    return out
+
+
+def checked_citation(citation: Any, name: str = "citation") -> dict[str, Any]:
+    """A citation dict with every field of its declared type; ValueError naming the citation and field."""
+    if isinstance(citation, Citation):
+        return asdict(citation)
+    if not isinstance(citation, dict) or _missing(citation.get("source")):
+        raise ValueError(f"{name} is not a citation (an object with a source): {_shown(citation)}")
+    return _checked(citation, _CITATION_CHECKS, f"{name}.")
+
+
+def checked_row(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with every record field of its declared type (ints as ints, dates as ISO text, bytes decoded,
+    NaN as missing); other keys are kept as they are. Raises ValueError with the one-line reason."""
+    return _checked(row, _RECORD_CHECKS)
 
 
 def truth_value(value: Any, name: str) -> bool:
@@ -179,3 +289,8 @@ class Reject:
     def __str__(self) -> str:
         where = f" row {self.row}" if self.row is not None else ""
         return f"{self.source}{where}: {self.reason}"
+
+
+_CITATION_CHECKS = {n: _checker(n, t) for n, t in typing.get_type_hints(Citation).items()}
+_RECORD_TYPES = typing.get_type_hints(ItemRecord)
+_RECORD_CHECKS = {n: _checker(n, t) for n, t in _RECORD_TYPES.items()}

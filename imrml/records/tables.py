@@ -9,32 +9,104 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
+import glob
 import json
 import os
+import platform
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .schema import ItemRecord
+from .errors import UserError
+from .schema import ItemRecord, Reject
 
 TABLE_SUFFIXES = (".jsonl", ".parquet", ".csv")
 LETTER_SUFFIXES = (".pdf", ".txt")
 
+# ---------------------------------------------------------------- atomic writes
+#
+# A temporary file ``.<name>.<host>-<pid>.<random>.part`` is written beside the target and renamed over it when
+# complete. The host and process id in its name let a later run remove the parts that a killed run left behind
+# (its own output's only, and only those whose process is gone).
+
+# What a failed write reports: the output named, never the hidden temporary file.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG, errno.EIO}
+_HOST = re.sub(r"[^A-Za-z0-9]+", "-", platform.node()) or "host"
+
+
+def write_error(target: str | os.PathLike, e: OSError) -> UserError:
+    """The one-line error for ``target`` that could not be written (read-only folder, full disk, ...)."""
+    reason = os.strerror(e.errno) if e.errno else (str(e).splitlines() or [type(e).__name__])[0]
+    return UserError(f"{target}: cannot write: {reason}")
+
+
+def _is_write_error(e: BaseException, tmp: str) -> bool:
+    """An error of the output itself (not of an input read while writing, which names its own file)."""
+    return isinstance(e, OSError) and e.filename in (None, tmp) and e.errno in _WRITE_ERRNOS
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def remove_stale_parts(target: Path) -> list[Path]:
+    """Remove the temporary files of ``target`` left by runs on this host that were killed; return them."""
+    prefix = f".{target.name}.{_HOST}-"
+    removed = []
+    for part in target.parent.glob(f"{glob.escape(prefix)}*.part"):
+        pid = part.name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                part.unlink()
+                removed.append(part)
+    return removed
+
+
+def _temp_beside(target: Path, suffix: str = "") -> str:
+    """A new temporary file in ``target``'s folder (created if needed); UserError naming ``target`` if it cannot be."""
+    if target.is_dir():
+        raise UserError(f"{target}: cannot write: it is a folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(target)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name}.{_HOST}-{os.getpid()}.", suffix=suffix + ".part", dir=target.parent
+        )
+    except OSError as e:
+        raise write_error(target, e) from None
+    os.close(fd)
+    return tmp
+
+
+def check_writable(target: str | os.PathLike) -> None:
+    """Raise now, before any work, the error that writing ``target`` would meet at the end (missing or
+    read-only folder, a folder under that name)."""
+    os.unlink(_temp_beside(Path(target)))
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, suffix: str = ""):
-    """Yield a temporary path beside ``target``; rename it over ``target`` on success."""
+    """Yield a temporary path beside ``target``; rename it over ``target`` on success. A write that fails
+    (read-only folder, full disk) is a UserError naming ``target``; on any failure the temporary file goes."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".part", dir=target.parent)
-    os.close(fd)
+    tmp = _temp_beside(target, suffix)
     try:
         yield Path(tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if _is_write_error(e, tmp):
+            raise write_error(target, e) from None
         raise
 
 
@@ -84,49 +156,126 @@ def write_table(rows: Iterable[dict[str, Any]], path: str | os.PathLike) -> int:
     return write_jsonl(rows, path)
 
 
+# ---------------------------------------------------------------- CSV cells
+#
+# A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage return before one) as a formula:
+# "=HYPERLINK(...)" in an item's text would become a link, "+cmd|..." a command. Following OWASP's advice on CSV
+# injection, such a text cell is written with a leading apostrophe, which spreadsheets show as text; a cell that
+# itself starts with an apostrophe before one of them gets a second, so reading the file back (_csv_value) gives
+# every text exactly. Only CSV: JSONL and Parquet are not opened as spreadsheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_escaped(text: str) -> bool:
+    return text[:1] == "'" and (text[1:2] in FORMULA_START or (text[1:2] == "'" and text[2:3] in FORMULA_START))
+
+
+def neutralized(text: str) -> str:
+    """``text`` as a CSV cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + text if text[:1] in FORMULA_START or _is_escaped(text) else text
+
+
 def _csv_cell(v: Any) -> Any:
     if isinstance(v, (list, dict)):
         return json.dumps(v, ensure_ascii=False, default=_json_default)
-    return v
-
-
-def iter_table(path: str | os.PathLike) -> Iterator[dict[str, Any]]:
-    """Yield the rows of a JSONL, Parquet or CSV file as dicts.
-
-    A JSONL line that is not valid JSON raises ValueError naming the file and line.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        pf = pq.ParquetFile(path)
-        for batch in pf.iter_batches(batch_size=10_000):
-            yield from batch.to_pylist()
-    elif suffix == ".csv":
-        with open(path, encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                yield {k: _csv_value(v) for k, v in row.items()}
-    else:
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
+    return neutralized(v) if isinstance(v, str) and v else v
 
 
 def _csv_value(v: str | None) -> Any:
     if v is None or v == "":
         return None
+    if _is_escaped(v):
+        return v[1:]
     if v[:1] in "[{":
         try:
             return json.loads(v)
         except json.JSONDecodeError:
             return v
     return v
+
+
+# ---------------------------------------------------------------- reading
+
+
+def arrow_rows(batch) -> list[dict[str, Any]]:
+    """The rows of a pyarrow RecordBatch as dicts. A text column with bytes that are not UTF-8 gives those
+    values as bytes (the row check rejects them by row) instead of failing the whole batch."""
+    columns = {}
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            columns[name] = column.to_pylist()
+        except UnicodeDecodeError:
+            import pyarrow as pa
+
+            raw = column.cast(pa.large_binary() if column.type == pa.large_string() else pa.binary()).to_pylist()
+            columns[name] = [None if b is None else _decoded_or_bytes(b) for b in raw]
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)] if names else []
+
+
+def _decoded_or_bytes(b: bytes) -> str | bytes:
+    try:
+        return b.decode("utf-8")
+    except UnicodeDecodeError:
+        return b
+
+
+def numbered_rows(path: str | os.PathLike, rejects: list[Reject] | None = None) -> Iterator[tuple[int, Any]]:
+    """Yield (row number, row) for each row of a JSONL, Parquet or CSV file.
+
+    Row numbers count from 1: lines for JSONL, data rows for CSV and Parquet. A row that cannot be read (a JSONL
+    line that is not JSON or not UTF-8, a CSV row the csv module refuses) is added to ``rejects`` with its
+    number and reason, and reading goes on; without ``rejects`` it raises ValueError naming the file and row.
+    """
+    path = Path(path)
+
+    def bad(row_no: int, reason: str) -> None:
+        if rejects is None:
+            raise ValueError(f"{path}:{row_no}: {reason}")
+        rejects.append(Reject(str(path), reason, row_no))
+
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        row_no = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
+            for row in arrow_rows(batch):
+                row_no += 1
+                yield row_no, row
+    elif suffix == ".csv":
+        # undecodable bytes come through as lone surrogates, which the row check rejects by row
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as fh:
+            reader = csv.DictReader(fh)
+            row_no = 0
+            while True:
+                row_no += 1
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as e:
+                    bad(row_no, f"not a CSV row ({e})")
+                    continue
+                yield row_no, {k: _csv_value(v) for k, v in row.items()}
+    else:
+        with open(path, "rb") as fh:
+            for row_no, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield row_no, json.loads(line.decode("utf-8"))
+                except UnicodeDecodeError:
+                    bad(row_no, "not UTF-8 text")
+                except json.JSONDecodeError as e:
+                    bad(row_no, f"not valid JSON ({e.msg})")
+
+
+def iter_table(path: str | os.PathLike) -> Iterator[dict[str, Any]]:
+    """Yield the rows of a JSONL, Parquet or CSV file as dicts; a row that cannot be read raises ValueError
+    naming the file and row (:func:`numbered_rows` reads on past it instead)."""
+    for _, row in numbered_rows(path):
+        yield row
 
 
 def rejects_path_for(output: str | os.PathLike) -> Path:
@@ -140,38 +289,103 @@ def read_items(path: str | os.PathLike) -> list[ItemRecord]:
     return [ItemRecord.from_dict(row) for row in iter_table(path)]
 
 
-def find_inputs(paths: Iterable[str | os.PathLike], suffixes: tuple[str, ...] = LETTER_SUFFIXES) -> list[Path]:
-    """Expand files and folders (searched recursively) into a sorted list of files.
+# ---------------------------------------------------------------- finding inputs
 
-    Files named explicitly are kept whatever their suffix (so a bad file named on
-    the command line is reported, not silently skipped); inside folders only
-    ``suffixes`` are taken.
+
+def find_inputs(
+    paths: Iterable[str | os.PathLike],
+    suffixes: tuple[str, ...] = LETTER_SUFFIXES,
+    rejects: list[Reject] | None = None,
+) -> list[Path]:
+    """Expand files and folders (searched recursively, following links) into a sorted list of files.
+
+    Files named explicitly are kept whatever their suffix (so a bad file named on the command line is
+    reported, not silently skipped); inside folders only ``suffixes`` are taken. What a folder holds that
+    cannot be searched (a folder it may not read, a dangling link, a link loop) is added to ``rejects`` with
+    its reason; without ``rejects`` the first such problem raises UserError. Nothing is skipped without a word.
     """
     found: list[Path] = []
+    problems: list[Reject] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes))
+            found.extend(_files_under(p, suffixes, problems, frozenset()))
         else:
             found.append(p)
+    if problems and rejects is None:
+        raise UserError(str(problems[0]))
+    if rejects is not None:
+        rejects.extend(problems)
     return found
+
+
+def _link_problem(path: Path) -> str:
+    """Why a link leads nowhere."""
+    try:
+        path.stat()
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "link loop: the link leads back to itself"
+        if e.errno == errno.ENOENT:
+            return f"dangling link: its target {os.readlink(path)} does not exist"
+        return f"cannot read: {e.strerror}"
+    return "not a file or folder"
+
+
+def _files_under(folder: Path, suffixes: tuple[str, ...], problems: list[Reject], ancestors: frozenset) -> list[Path]:
+    try:
+        st = folder.stat()
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as e:
+        problems.append(Reject(str(folder), f"cannot read folder: {e.strerror}"))
+        return []
+    ancestors = ancestors | {(st.st_dev, st.st_ino)}
+    out: list[Path] = []
+    for entry in entries:
+        path = Path(entry.path)
+        try:
+            if entry.is_dir():  # a link to a folder is followed
+                target = entry.stat()
+                if (target.st_dev, target.st_ino) in ancestors:
+                    problems.append(Reject(str(path), "link loop: a link to a folder that contains it"))
+                else:
+                    out.extend(_files_under(path, suffixes, problems, ancestors))
+            elif path.suffix.lower() not in suffixes:
+                continue
+            elif entry.is_file():
+                out.append(path)
+            elif entry.is_symlink():
+                problems.append(Reject(str(path), _link_problem(path)))
+        except OSError as e:
+            problems.append(Reject(str(path), f"cannot read: {e.strerror}"))
+    return out
+
+
+# ---------------------------------------------------------------- streaming writes
+
+# The Arrow type of each Python type a column may be declared with (TableWriter's ``columns``).
+_ARROW_TYPES = {str: "string", int: "int64", float: "float64", bool: "bool_"}
 
 
 class TableWriter:
     """Write dict rows in chunks to JSONL, CSV or Parquet (by suffix), atomically.
 
     Memory stays flat: each chunk is written and dropped. The file appears under
-    its name only when :meth:`close` succeeds; on error nothing is left behind.
-    The first chunk fixes the columns (CSV header, Parquet schema).
+    its name only when :meth:`close` succeeds; on error nothing is left behind,
+    and a write that fails (full disk, read-only folder) is a UserError naming
+    the output. ``columns`` ({name: str | int | float | bool}) fixes the CSV header
+    and the Parquet schema before the first row, so a column that is empty in the
+    first chunk and filled later keeps its type; without it the first chunk fixes them.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, columns: dict[str, type] | None = None):
         self.path = Path(path)
         self.suffix = self.path.suffix.lower()
         self._ctx = atomic_path(self.path)
         self._tmp = self._ctx.__enter__()
         self._fh = None
         self._writer = None
-        self._columns: list[str] | None = None
+        self._columns: list[str] | None = list(columns) if columns else None
+        self._schema = _arrow_schema(columns) if columns and self.suffix == ".parquet" else None
         self.rows = 0
 
     def write(self, rows: list[dict[str, Any]]) -> None:
@@ -183,10 +397,12 @@ class TableWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pylist(rows)
+            if self._schema is None:
+                self._schema = _nulls_as_text(pa.Table.from_pylist(rows).schema)
+            table = pa.Table.from_pylist(rows, schema=self._schema)
             if self._writer is None:
-                self._writer = pq.ParquetWriter(self._tmp, table.schema)
-            self._writer.write_table(table.cast(self._writer.schema))
+                self._writer = pq.ParquetWriter(self._tmp, self._schema)
+            self._writer.write_table(table)
         elif self.suffix == ".csv":
             if self._fh is None:
                 self._fh = open(self._tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115  open across writes; close() ends it
@@ -202,23 +418,36 @@ class TableWriter:
         self.rows += len(rows)
 
     def close(self) -> None:
-        if self.suffix == ".parquet" and self._writer is not None:
-            self._writer.close()
-        if self._fh is not None:
-            self._fh.close()
-        if self.rows == 0 and not self._tmp.stat().st_size and self.suffix == ".parquet":
+        try:
+            if self.suffix == ".parquet" and self._writer is not None:
+                self._writer.close()
+            if self._fh is not None:
+                self._fh.close()
+            if self.rows == 0 and self.suffix in (".parquet", ".csv"):
+                self._write_empty()
+        except BaseException as e:
+            self.abort(e)
+            raise
+        self._ctx.__exit__(None, None, None)
+
+    def _write_empty(self) -> None:
+        """No rows: a table with the columns and no rows (a Parquet file needs a schema to be one)."""
+        if self.suffix == ".parquet":
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            pq.write_table(pa.table({}), self._tmp)
-        self._ctx.__exit__(None, None, None)
+            pq.write_table(pa.table({}) if self._schema is None else self._schema.empty_table(), self._tmp)
+        elif self._columns:
+            with open(self._tmp, "w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh).writerow(self._columns)
 
     def abort(self, exc: BaseException) -> None:
         if self._writer is not None and self.suffix == ".parquet":
             with contextlib.suppress(Exception):
                 self._writer.close()
         if self._fh is not None:
-            self._fh.close()
+            with contextlib.suppress(OSError):
+                self._fh.close()
         with contextlib.suppress(BaseException):
             self._ctx.__exit__(type(exc), exc, exc.__traceback__)
 
@@ -227,9 +456,29 @@ class TableWriter:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc is None:
-            self.close()
+            try:
+                self.close()
+            except OSError as e:
+                if _is_write_error(e, str(self._tmp)):
+                    raise write_error(self.path, e) from None
+                raise
         else:
             self.abort(exc)
+            if _is_write_error(exc, str(self._tmp)):
+                raise write_error(self.path, exc) from None
+
+
+def _arrow_schema(columns: dict[str, type]):
+    import pyarrow as pa
+
+    return pa.schema([(name, getattr(pa, _ARROW_TYPES[kind])()) for name, kind in columns.items()])
+
+
+def _nulls_as_text(schema):
+    """A schema inferred from rows, with the columns that were all empty typed as text (not Arrow's null)."""
+    import pyarrow as pa
+
+    return pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in schema])
 
 
 def count_rows(path: str | os.PathLike) -> int | None:

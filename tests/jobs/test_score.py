@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from imrml.jobs.score import SchemaMismatch, score
+from imrml.jobs.score import SchemaMismatch, score, score_rows
 from imrml.jobs.train import train_experiment
 from imrml.learn.experiment import parse_experiment
 from imrml.learn.views import POST_DECISION_FIELDS
 from imrml.letters.parse import parse_paths
-from imrml.mlops.registry import load_model
+from imrml.mlops.registry import LoadedModel, load_model
 from imrml.records.tables import iter_table, write_jsonl
 from imrml.synth.corpus import write_corpus
 
@@ -128,8 +128,8 @@ def test_bad_rows_go_to_rejects_and_schema_mismatch_fails_at_once(project, tmp_p
     assert {r.reason for r in result.rejects} == {
         "missing item",
         "missing case_id",
-        "malformed claims_guideline: expected a list of citations",
-        "patient_age is not a number: 'fifty'",
+        "claims_guideline is not a list: 'MTUS'",
+        "patient_age is not a whole number: 'fifty'",
     }
     thin = tmp_path / "thin.jsonl"
     write_jsonl([{"case_id": r["case_id"], "item": r["item"]} for r in rows], thin)
@@ -245,3 +245,147 @@ def test_worker_processes_give_the_same_output_in_input_order(project, tmp_path)
     b = score("models:/outcome_case/1", [truth], parallel, chunk_size=60, jobs=2)
     assert a.n_scored == b.n_scored > 120  # several chunks
     assert serial.read_text() == parallel.read_text()
+
+
+# ---------------------------------------------------------------- hostile and sloppy rows
+
+
+def _ids(rows):
+    return [(r["case_id"], r["item_index"]) for r in rows]
+
+
+def test_every_bad_row_of_a_jsonl_file_is_a_reject_with_its_row_and_reason(project, tmp_path):
+    """Values of the wrong type used to abort the whole batch (MLflow's schema enforcement, a TypeError in the
+    schema, 'Input contains infinity'); each is now a reject, and every other row scores."""
+    home, truth = project
+    rows = _rows(truth)[:20]
+    bad = {
+        2: ({"patient_age": float("inf")}, "patient_age is not a whole number: inf"),
+        4: ({"patient_age": float("-inf")}, "patient_age is not a whole number: -inf"),
+        6: ({"claims_guideline": [{"source": "MTUS", "pages": [None]}]}, "claims_guideline[1].pages[1] is not a"),
+        8: ({"patient_sex": 5}, "patient_sex is not text: 5"),
+        10: ({"priority": ["x"]}, "priority is not text: ['x']"),
+        12: ({"claims_guideline_family": 7}, "claims_guideline_family is not text: 7"),
+        14: ({"priority": True}, "priority is not text: True"),
+        16: ({"date_of_injury": 20150102}, "date_of_injury is not a date: 20150102"),
+    }
+    lines = [json.dumps({**row, **bad[i][0]}) if i in bad else json.dumps(row) for i, row in enumerate(rows)]
+    lines[18] = '{"case_id": "CM1", "item": '  # cut off
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "scored.csv"
+    result = score("models:/outcome_case/1", [path], out, chunk_size=5, jobs=1)
+    got = sorted((r.row, r.reason) for r in result.rejects)
+    want = sorted([(i + 1, reason) for i, (_, reason) in bad.items()] + [(19, "not valid JSON (Expecting value)")])
+    assert [(row, reason[: len(w)]) for (row, reason), (_, w) in zip(got, want, strict=True)] == want
+    assert {r.source for r in result.rejects} == {str(path)}
+    kept = [r for i, r in enumerate(rows) if i not in bad and i != 18]
+    scored = list(iter_table(out))
+    assert result.n_scored == len(scored) == len(kept) and result.n_scored + len(result.rejects) == len(rows)
+    assert [(r["case_id"], int(r["item_index"])) for r in scored] == _ids(kept)
+
+
+def _parquet_with(rows, column, array):
+    import pyarrow as pa
+
+    table = pa.Table.from_pylist([{k: v for k, v in r.items() if k != column} for r in rows])
+    return table.append_column(column, array)
+
+
+@pytest.mark.parametrize("jobs", [1, pytest.param(2, marks=pytest.mark.slow)])
+def test_every_bad_row_of_a_parquet_file_is_a_reject_with_its_row_and_reason(project, tmp_path, jobs):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    home, truth = project
+    rows = _rows(truth)[:10]
+
+    def at_row_4(value, kind):
+        return pa.array([None, None, None, value, *[None] * 6], kind)
+
+    cases = {
+        "age.parquet": ("patient_age", pa.array([40.0] * 3 + [float("inf")] + [50.0] * 6), "patient_age is not a"),
+        "doi.parquet": ("date_of_injury", at_row_4(20150102, pa.int32()), "date_of_injury is not a date: 20150102"),
+        "bool.parquet": ("priority", at_row_4(True, pa.bool_()), "priority is not text: True"),
+        "sex.parquet": ("patient_sex", at_row_4(5, pa.int64()), "patient_sex is not text: 5"),
+        "utf8.parquet": (
+            "case_summary",
+            pa.array([r["case_summary"].encode() for r in rows[:3]] + [b"\xff\xfe"] + [b"ok"] * 6, pa.binary()),
+            "case_summary is not UTF-8 text",
+        ),
+    }
+    paths = []
+    for name, (column, array, _) in cases.items():
+        pq.write_table(_parquet_with(rows, column, array), tmp_path / name)
+        paths.append(tmp_path / name)
+    pages = [dict(r) for r in rows]
+    pages[3]["claims_guideline"] = [{"source": "MTUS", "pages": [None]}]
+    pq.write_table(pa.Table.from_pylist(pages), tmp_path / "pages.parquet")
+    paths.append(tmp_path / "pages.parquet")
+    out = tmp_path / "scored.parquet"
+    result = score("models:/outcome_case/1", paths, out, chunk_size=4, jobs=jobs)
+    reasons = [reason for _, _, reason in cases.values()] + ["claims_guideline[1].pages[1] is not a whole number"]
+    assert [(r.source, r.row) for r in result.rejects] == [(str(p), 4) for p in paths]
+    assert all(r.reason.startswith(w) for r, w in zip(result.rejects, reasons, strict=True))
+    scored = pd.read_parquet(out)
+    assert result.n_scored == len(scored) == 9 * len(paths)
+    assert list(zip(scored.case_id, scored.item_index, strict=True)) == _ids(rows[:3] + rows[4:]) * len(paths)
+
+
+def test_output_columns_are_fixed_before_the_first_chunk(project, tmp_path):
+    """A first chunk without stated decisions (or labels), a later chunk with them: Parquet used to fail
+    ('Unsupported cast from string to null')."""
+    home, truth = project
+    rows = _rows(truth)[:30]
+    rows[:10] = [{k: v for k, v in r.items() if k not in ("decision", "guideline_family")} for r in rows[:10]]
+    path = tmp_path / "items.jsonl"
+    write_jsonl(rows, path)
+    for model in ("models:/outcome_case/1", "models:/guideline_family_rationale/1"):
+        out = tmp_path / "scored.parquet"
+        result = score(model, [path], out, chunk_size=10, jobs=1)
+        scored = pd.read_parquet(out)
+        stated = "stated_decision" if "outcome" in model else "stated_label"
+        assert result.n_scored == len(scored) == 30
+        assert scored[stated][:10].isna().all() and scored[stated][10:].notna().all()
+        assert scored.disagrees[:10].isna().all() and scored.disagrees[10:].notna().all()
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    score("models:/outcome_case/1", [path], tmp_path / "full.parquet", jobs=1)
+    score("models:/outcome_case/1", [empty], tmp_path / "none.parquet", jobs=1)
+    nothing = pd.read_parquet(tmp_path / "none.parquet")
+    assert len(nothing) == 0 and list(nothing.columns) == list(pd.read_parquet(tmp_path / "full.parquet").columns)
+
+
+class _FailsOn:
+    """A model that cannot score items containing ``word`` (a fault the row check cannot know of)."""
+
+    def __init__(self, word):
+        self.word = word
+
+    def predict(self, frame):
+        if frame["item"].str.contains(self.word).any():
+            raise ValueError(f"cannot handle {self.word!r}\nsecond line")
+        return pd.DataFrame({"prediction": ["Upheld"] * len(frame), "p_overturned": 0.2, "p_upheld": 0.8})
+
+
+def _stub_model(word):
+    return LoadedModel("stub", _FailsOn(word), "stub", "1", "r", "outcome", None, classes=["Overturned", "Upheld"])
+
+
+def test_a_row_the_model_fails_on_is_a_reject_and_the_rest_scores(make_records):
+    rows = [r.to_dict() for r in make_records(20, seed=1)][:30]
+    for i in (7, 19, 20):
+        rows[i]["item"] = "boom " + rows[i]["item"]
+    origins = [("items.jsonl", n) for n in range(1, 31)]
+    scored, rejects = score_rows(_stub_model("boom"), rows, origins)
+    assert [(r.source, r.row, r.reason) for r in rejects] == [
+        ("items.jsonl", n, "cannot be scored: cannot handle 'boom'") for n in (8, 20, 21)
+    ]
+    kept = [r for i, r in enumerate(rows) if i not in (7, 19, 20)]
+    assert _ids(scored) == _ids(kept)
+
+
+def test_a_model_that_fails_on_every_row_is_a_fault_not_rejects(make_records):
+    rows = [r.to_dict() for r in make_records(40, seed=1)]
+    with pytest.raises(ValueError, match="cannot handle"):
+        score_rows(_stub_model(""), rows, [("items.jsonl", n) for n in range(1, len(rows) + 1)])
