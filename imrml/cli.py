@@ -2,9 +2,11 @@
 
 One error policy for every command: what a user can cause (a bad file, a bad
 setting, a missing input) is one line, ``imrml COMMAND: error: <reason>``, and
-exit status 2, never a traceback; credentials in URIs are redacted. Anything
-else is a bug and keeps its traceback. Diagnostics go through ``logging``
-(``-v`` shows more).
+exit status 2, never a traceback. Anything else is a bug and keeps its
+traceback. Credentials in URIs are redacted from every message, log line,
+warning and traceback. Diagnostics go through ``logging`` (``-v`` shows more).
+SIGTERM ends a command as Ctrl-C does: its temporary files are removed and its
+worker processes ended.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
+import traceback
 
-from .records.errors import UserError, redact
+from .records.errors import UserError, redact, redacted_output
 
 EPILOG = "Run 'imrml COMMAND --help' for each command's options. Docs: README.md."
 
@@ -182,19 +187,43 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is so that cleanup runs (not an Exception: nothing may swallow it)."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING, format=f"imrml {args.command}: %(message)s"
-    )
+    with redacted_output():
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.WARNING, format=f"imrml {args.command}: %(message)s"
+        )
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set signal handlers
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("imrml: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("imrml: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except (UserError, OSError) as e:
         print(f"imrml {args.command}: error: {redact(_one_line(e))}", file=sys.stderr)
         return 2
+    except Exception:  # a bug: its traceback (redacted like all output)
+        traceback.print_exc()
+        return 1
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _one_line(e: BaseException) -> str:

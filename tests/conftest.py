@@ -113,6 +113,20 @@ def make_bad_inputs(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def unprivileged():
+    """``unprivileged(cmd)``: ``cmd`` run so that file permissions bind it. Root reads and writes past them, so
+    as root the command runs without that power (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH); a
+    test can then make a folder unreadable or read-only (chmod) whoever runs it."""
+
+    def wrap(cmd: list[str]) -> list[str]:
+        if os.geteuid() != 0:
+            return list(cmd)
+        return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *cmd]
+
+    return wrap
+
+
+@pytest.fixture(scope="session")
 def bad_inputs():
     """``bad_inputs(folder)``: write every kind of bad letter file there; returns {name: reason}."""
     return make_bad_inputs

@@ -13,7 +13,7 @@ from ..letters.labels import label_item
 from ..letters.parse import parse_paths
 from ..mlops.tracking import project_home
 from ..records.errors import UserError
-from ..records.schema import ItemRecord
+from ..records.schema import ItemRecord, Reject
 from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, find_inputs, iter_table
 from ..synth.corpus import write_corpus
 
@@ -48,7 +48,10 @@ def read_labelled_items(path: str | Path) -> list[ItemRecord]:
 
 def parse_letters_folder(folder: str | Path) -> list[ItemRecord]:
     """The labelled items of every letter under ``folder``; rejected letters are counted in the log."""
-    paths = find_inputs([folder], LETTER_SUFFIXES)
+    unsearched: list[Reject] = []
+    paths = find_inputs([folder], LETTER_SUFFIXES, unsearched)
+    for reject in unsearched:
+        log.warning("not read: %s", reject)
     if not paths:
         raise UserError(f"{folder}: no letters (.pdf, .txt) found")
     result = parse_paths(paths)

@@ -168,8 +168,9 @@ def iter_parsed(paths: Iterable[Path], progress: bool = False) -> Iterator[Lette
 def parse_paths(paths: Iterable[str | Path], progress: bool = False) -> ParseResult:
     """Parse letter files and folders (searched recursively for .pdf/.txt)."""
     t0 = time.perf_counter()
-    files = find_inputs(paths)
-    result = ParseResult(n_files=len(files))
+    rejects: list[Reject] = []  # what a folder holds that cannot be searched: a reject each, counted as a file
+    files = find_inputs(paths, rejects=rejects)
+    result = ParseResult(n_files=len(files) + len(rejects), rejects=rejects)
     for out in iter_parsed(files, progress=progress):
         if isinstance(out, Reject):
             result.rejects.append(out)

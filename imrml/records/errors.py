@@ -8,7 +8,9 @@ are about. Credentials in URIs never reach a message (:func:`redact`).
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
 
 
 class UserError(ValueError):
@@ -21,3 +23,29 @@ _CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@\
 def redact(text: str) -> str:
     """``text`` with the password of every ``scheme://user:password@host`` replaced by ``***``."""
     return _CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:***@", str(text))
+
+
+class RedactingStream:
+    """A text stream that redacts credentials from everything written through it: prints, log lines (MLflow's
+    loggers write to ``sys.stderr`` as it is when they write), warnings, tracebacks, MLflow's run links."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def redacted_output():
+    """``sys.stdout`` and ``sys.stderr`` redacted while the block runs."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (s if isinstance(s, RedactingStream) else RedactingStream(s) for s in saved)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

@@ -75,6 +75,9 @@ def _temp_beside(target: Path, suffix: str = "") -> str:
     """A new temporary file in ``target``'s folder (created if needed); UserError naming ``target`` if it cannot be."""
     if target.is_dir():
         raise UserError(f"{target}: cannot write: it is a folder")
+    existing = next((p for p in target.parents if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise UserError(f"{target}: cannot write: {existing} is not a folder")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_parts(target)
@@ -356,7 +359,9 @@ def _files_under(folder: Path, suffixes: tuple[str, ...], problems: list[Reject]
             elif entry.is_symlink():
                 problems.append(Reject(str(path), _link_problem(path)))
         except OSError as e:
-            problems.append(Reject(str(path), f"cannot read: {e.strerror}"))
+            problems.append(
+                Reject(str(path), _link_problem(path) if entry.is_symlink() else f"cannot read: {e.strerror}")
+            )
     return out
 
 

