@@ -559,13 +559,16 @@ def test_inputs_that_cannot_be_searched_are_rejects_and_the_counts_add_up(projec
     }
     out = tmp_path / "scored.csv"
     proc = _imrml("score", "--model", "models:/outcome_case/1", letters, "-o", out, wrap=unprivileged)
+    n_items = len(parse_paths([FIXTURES]).records)
+    n_letters = len(list(FIXTURES.glob("letter_*.txt")))
     assert proc.returncode == 1, proc.stderr
-    assert "scored 8 items, rejected 3 inputs (scored + rejected = 11 = input)" in proc.stdout
+    assert f"scored {n_items} items, rejected 3 inputs (scored + rejected = {n_items + 3} = input)" in proc.stdout
     rejected = [json.loads(line) for line in (tmp_path / "scored.rejects.jsonl").read_text().splitlines()]
-    assert {r["source"]: r["reason"] for r in rejected} == want and len(pd.read_csv(out)) == 8
+    assert {r["source"]: r["reason"] for r in rejected} == want and len(pd.read_csv(out)) == n_items
     items = tmp_path / "items.jsonl"
     proc = _imrml("parse", letters, "-o", items, "-q", wrap=unprivileged)
-    assert proc.returncode == 1 and "6 files: 3 letters parsed into 8 items, 3 rejected" in proc.stdout
+    summary = f"{n_letters + 3} files: {n_letters} letters parsed into {n_items} items, 3 rejected"
+    assert proc.returncode == 1 and summary in proc.stdout
     rejected = [json.loads(line) for line in (tmp_path / "items.rejects.jsonl").read_text().splitlines()]
     assert {r["source"]: r["reason"] for r in rejected} == want
     (letters / "locked").chmod(0o755)
