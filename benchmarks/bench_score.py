@@ -32,7 +32,7 @@ from _common import ROOT, SHARED, best_of, save
 from imrml.jobs.score import model_input_frame, score
 from imrml.jobs.train import train_experiment
 from imrml.learn.experiment import load_experiment
-from imrml.letters.parse import parse_paths
+from imrml.letters.batch import parse_paths
 from imrml.mlops.registry import load_model
 from imrml.mlops.tracking import configure_tracking
 from imrml.records.tables import iter_table

@@ -31,7 +31,7 @@ _PUBLIC = {
     "Letter": "imrml.records.schema",
     "records_to_frame": "imrml.records.frame",
     "parse_letter": "imrml.letters.parse",
-    "parse_paths": "imrml.letters.parse",
+    "parse_paths": "imrml.letters.batch",
     "label_items": "imrml.letters.labels",
     "load_experiment": "imrml.learn.experiment",
     "build_pipeline": "imrml.learn.pipeline",

@@ -51,7 +51,7 @@ def dwc_dir() -> Path:
 @pytest.fixture(scope="session")
 def dwc_items(dwc_dir):
     """The labelled items of the 120 real letters, parsed once per session."""
-    from imrml.letters.parse import parse_paths
+    from imrml.letters.batch import parse_paths
 
     result = parse_paths([dwc_dir])
     assert not result.rejects, result.rejects
@@ -124,6 +124,24 @@ def unprivileged():
         return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *cmd]
 
     return wrap
+
+
+@pytest.fixture(scope="session")
+def generated_pdfs(tmp_path_factory) -> Path:
+    """A folder of 40 generated PDF letters, made once per session (read it, do not change it)."""
+    from imrml.synth.corpus import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("generated_pdf"), n=40, seed=3, fmt="pdf").letters_dir
+
+
+@pytest.fixture
+def letters_folder(tmp_path, fixtures_dir, generated_pdfs) -> Path:
+    """A folder of the test's own: the text fixture letters and ten generated PDF letters."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for f in [*sorted(fixtures_dir.glob("*.txt")), *sorted(generated_pdfs.glob("*.pdf"))[:10]]:
+        (folder / f.name).write_bytes(f.read_bytes())
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from ..letters.batch import parse_paths
 from ..letters.labels import label_item
-from ..letters.parse import parse_paths
 from ..mlops.tracking import project_home
 from ..records.errors import UserError
 from ..records.schema import ItemRecord, Reject

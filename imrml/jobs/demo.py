@@ -17,7 +17,7 @@ import mlflow
 from mlflow.exceptions import MlflowException
 
 from ..learn.experiment import TARGETS, VIEWS, load_experiment
-from ..letters.parse import parse_paths
+from ..letters.batch import parse_paths
 from ..mlops.registry import CHAMPION, promote
 from ..mlops.tracking import configure_tracking, project_home
 from ..records.tables import read_items, write_jsonl

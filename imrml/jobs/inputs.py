@@ -15,8 +15,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from ..letters.batch import iter_parsed
 from ..letters.labels import label_item
-from ..letters.parse import iter_parsed
 from ..records.schema import ItemRecord, Reject, checked_row
 from ..records.tables import TABLE_SUFFIXES, arrow_rows, numbered_rows
 

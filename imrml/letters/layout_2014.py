@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from ..records.schema import OVERTURNED, UPHELD
-from .extract import LetterError
+from .errors import LetterError
 from .fields import parse_header
 from .headings import heading
 from .text import ItemBlock, LetterParts, case_summary, join_lines, join_paragraphs, line_index

@@ -15,26 +15,23 @@ Each layout module recognises its letters and reads them into :class:`~imrml.let
 A letter no layout recognises is a reject naming the known headings it has and those the
 nearest layout lacks.
 
-Public entry points: :func:`parse_letter` (one letter) and :func:`parse_paths` (a batch,
-with a reject reason for every file that yields no items).
+Public entry point: :func:`parse_letter` (one letter, within the per-file limits);
+:mod:`imrml.letters.batch` parses many, with a reject reason for every file that yields no items.
 """
 
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..records.schema import ItemRecord, Letter, Reject
-from ..records.tables import find_inputs
+from ..records.schema import ItemRecord, Letter
 from . import layout_2013, layout_2014, layout_maximus_imr, layout_professional_review
 from .citations import parse_guideline_paragraph
-from .extract import LetterError, letter_text
+from .errors import LetterError
+from .extract import letter_text, letter_text_of_bytes
 from .fields import injury_date_from_summary, parse_patient, parse_reviewer, to_iso_date, ur_date_from_summary
 from .headings import unknown_layout_reason
 from .labels import label_item
+from .limits import DEFAULT_LIMITS, Limits
 from .requested import parse_request
 from .specialties import normalize_specialties, normalize_states
 from .text import clean_lines
@@ -56,8 +53,9 @@ def recognise(lines: list[str]):
     raise LetterError(unknown_layout_reason(lines, headings))
 
 
-def parse_text(text: str, source_file: str = "<text>") -> Letter:
-    """Parse a letter's text. Raises LetterError with a one-line reason when it yields no items."""
+def parse_text(text: str, source_file: str = "<text>", limits: Limits = DEFAULT_LIMITS) -> Letter:
+    """Parse a letter's text. Raises LetterError with a one-line reason when it yields no items (or more than
+    ``limits.max_items``: counted on the item blocks, before any record is built)."""
     if not text.strip():
         raise LetterError("empty file")
     lines = clean_lines(text)
@@ -65,6 +63,8 @@ def parse_text(text: str, source_file: str = "<text>") -> Letter:
     parts = layout.read(lines)
     if not parts.blocks:
         raise LetterError("IMR letter with no parseable disputed items")
+    if len(parts.blocks) > limits.max_items:
+        raise limits.exceeded("max_items", f"{len(parts.blocks):,} items")
     header, summary = parts.header, parts.summary
     specialties, states = parse_reviewer(parts.reviewer_text)
     specialties_normalized = normalize_specialties(specialties).names
@@ -114,68 +114,20 @@ def parse_text(text: str, source_file: str = "<text>") -> Letter:
     return Letter(source_file=source_file, case_id=case_id, template=template, items=records)
 
 
-def parse_letter(path_or_text: str | Path, source_file: str | None = None) -> Letter:
-    """Parse one letter: a path to a .pdf/.txt file, or the letter's text itself.
+def parse_letter(path_or_text: str | Path, source_file: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Letter:
+    """Parse one letter: a path to a .pdf/.txt file, or the letter's text itself, within ``limits``.
 
-    Raises :class:`imrml.extract.LetterError` with a one-line reason if it yields no items.
+    Raises :class:`imrml.letters.errors.LetterError` with a one-line reason if it yields no items. The time
+    and memory limits hold only between pages here; :mod:`imrml.letters.pool` holds them for any file.
     """
     if isinstance(path_or_text, Path) or (
         "\n" not in path_or_text and len(path_or_text) < 4096 and Path(path_or_text).suffix.lower() in (".pdf", ".txt")
     ):
         path = Path(path_or_text)
-        return parse_text(letter_text(path), source_file=source_file or path.name)
-    return parse_text(path_or_text, source_file=source_file or "<text>")
+        return parse_text(letter_text(path, limits), source_file=source_file or path.name, limits=limits)
+    return parse_text(path_or_text, source_file=source_file or "<text>", limits=limits)
 
 
-@dataclass
-class ParseResult:
-    records: list[ItemRecord] = field(default_factory=list)
-    rejects: list[Reject] = field(default_factory=list)
-    n_files: int = 0
-    n_letters: int = 0
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        return (
-            f"{self.n_files} files: {self.n_letters} letters parsed into {len(self.records)} items, "
-            f"{len(self.rejects)} rejected ({self.seconds:.1f} s)"
-        )
-
-
-def iter_parsed(paths: Iterable[Path], progress: bool = False) -> Iterator[Letter | Reject]:
-    """Yield a Letter or a Reject for each file, in order."""
-    files = list(paths)
-    bar = None
-    if progress and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(files), unit="letter", desc="parse", file=sys.stderr)
-    try:
-        for f in files:
-            try:
-                yield parse_letter(Path(f), source_file=str(f))
-            except LetterError as e:
-                yield Reject(str(f), str(e))
-            except OSError as e:
-                yield Reject(str(f), f"cannot read: {e.strerror or e}")
-            if bar is not None:
-                bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def parse_paths(paths: Iterable[str | Path], progress: bool = False) -> ParseResult:
-    """Parse letter files and folders (searched recursively for .pdf/.txt)."""
-    t0 = time.perf_counter()
-    rejects: list[Reject] = []  # what a folder holds that cannot be searched: a reject each, counted as a file
-    files = find_inputs(paths, rejects=rejects)
-    result = ParseResult(n_files=len(files) + len(rejects), rejects=rejects)
-    for out in iter_parsed(files, progress=progress):
-        if isinstance(out, Reject):
-            result.rejects.append(out)
-        else:
-            result.n_letters += 1
-            result.records.extend(out.items)
-    result.seconds = time.perf_counter() - t0
-    return result
+def parse_bytes(data: bytes, source_file: str, limits: Limits = DEFAULT_LIMITS) -> Letter:
+    """Parse one letter file's contents (``source_file`` names it; its suffix says whether it is a PDF)."""
+    return parse_text(letter_text_of_bytes(data, source_file, limits), source_file=source_file, limits=limits)

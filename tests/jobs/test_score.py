@@ -110,6 +110,7 @@ def test_guideline_model_gives_top3_and_explanations(project, tmp_path):
     assert all(r["stated_label"] == truth_labels[r["case_id"], r["item_index"]] for r in rows)
     assert all(r["disagrees"] == (r["prediction"] != r["stated_label"]) for r in rows)
     # letters are labelled on the way, so their items state the reviewer's guideline too
+    from imrml.letters.batch import parse_paths
     from imrml.letters.labels import label_items
 
     score("models:/guideline_family_rationale/1", [FIXTURES], tmp_path / "letters.jsonl")

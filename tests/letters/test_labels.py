@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from imrml.letters import labels as L
+from imrml.letters.batch import parse_paths
 from imrml.letters.label_summary import summarize_labels
 from imrml.letters.labels import (
     FAMILIES,
@@ -20,7 +21,6 @@ from imrml.letters.labels import (
     topic_for_pages,
     topic_for_text,
 )
-from imrml.letters.parse import parse_paths
 from imrml.records.schema import Citation, ItemRecord
 
 CP = "Chronic Pain Medical Treatment Guidelines"

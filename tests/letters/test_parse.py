@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from imrml.letters.extract import LetterError
-from imrml.letters.parse import parse_letter, parse_paths
+from imrml.letters.batch import parse_paths
+from imrml.letters.errors import LetterError
+from imrml.letters.parse import parse_letter
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -354,3 +355,12 @@ def test_encrypted_pdf_with_empty_password_opens_without_one(tmp_path, bad_input
 def test_parsed_items_are_labelled(fixtures_dir):
     for item in parse_letter(fixtures_dir / "letter_2016.txt").items:
         assert item.claims_guideline_family is not None and item.guideline_family is not None
+
+
+def test_items_past_max_items_are_counted_before_any_record_is_built():
+    from imrml.letters.errors import LimitExceeded
+    from imrml.letters.limits import Limits
+
+    assert len(parse_letter(FIXTURES / "letter_2013.txt", limits=Limits(max_items=3)).items) == 3
+    with pytest.raises(LimitExceeded, match=r"2-item limit \(--max-items; 3 items\)"):
+        parse_letter(FIXTURES / "letter_2013.txt", limits=Limits(max_items=2))

@@ -1,0 +1,42 @@
+"""Many letters: the same outcomes in the same order whatever the number of workers; small text inputs in process."""
+
+from imrml.letters.batch import iter_outcomes, parse_paths, workers_for
+from imrml.letters.limits import Limits
+from imrml.records.tables import find_inputs
+
+
+def _outcomes(files, jobs):
+    return [
+        (f.name, o.kind, [r.to_dict() for r in o.value.items] if o.kind == "ok" else o.value)
+        for f, o in iter_outcomes(files, jobs)
+    ]
+
+
+def test_two_workers_one_worker_and_in_process_give_the_same_outcomes(letters_folder, bad_inputs):
+    bad_inputs(letters_folder)
+    files = find_inputs([letters_folder])
+    one = _outcomes(files, 1)
+    assert [name for name, *_ in one] == [f.name for f in files]
+    assert {kind for _, kind, _ in one} == {"ok", "reject"}
+    assert _outcomes(files, 2) == one
+    assert _outcomes(files, 0) == one
+
+
+def test_workers_only_where_they_pay(tmp_path, fixtures_dir, generated_pdfs):
+    texts = sorted(fixtures_dir.glob("*.txt"))
+    pdfs = sorted(generated_pdfs.glob("*.pdf"))
+    assert workers_for(texts, 4) == 0  # a few text letters: in this process
+    assert workers_for(pdfs[:1], 4) == 1  # a PDF is always read in a worker, where its limits hold
+    assert workers_for(pdfs, 4) == 2  # 40 letters pay for two
+    assert workers_for(pdfs, 1) == 1
+    assert workers_for(pdfs, 0) == 0
+    renamed = tmp_path / "letter.txt"  # a PDF named .txt is still read as a PDF
+    renamed.write_bytes(pdfs[0].read_bytes())
+    assert workers_for([renamed], 4) == 1
+
+
+def test_parse_paths_holds_the_batch_to_the_limits(fixtures_dir):
+    result = parse_paths([fixtures_dir], limits=Limits(max_items=2))
+    assert {r.source.rsplit("/", 1)[-1] for r in result.rejects} == {"letter_2013.txt", "letter_2016.txt"}
+    assert all("--max-items" in r.reason for r in result.rejects)
+    assert result.n_letters == 1 and len(result.records) == 2
