@@ -31,10 +31,58 @@ def _job(target: str):
     return getattr(importlib.import_module(f"imrml.jobs.{module}"), function)
 
 
+def _limits(args: argparse.Namespace):
+    from .letters.limits import LIMIT_NAMES, Limits
+
+    return Limits(**{name: getattr(args, name) for name in LIMIT_NAMES})
+
+
 def _cmd_parse(args: argparse.Namespace) -> int:
-    return _job("parse:parse_command")(
-        args.letters, args.output, rejects=args.rejects, allow_rejects=args.allow_rejects, progress=not args.quiet
-    )
+    common = {"allow_rejects": args.allow_rejects, "progress": not args.quiet, "jobs": args.jobs}
+    if args.output is None:
+        if args.rejects:
+            raise UserError("--rejects is for an items file (-o); a corpus keeps its rejects in rejects.jsonl")
+        return _job("corpus:corpus_command")(
+            args.letters, args.corpus, prune=args.prune, limits=_limits(args), **common
+        )
+    if args.prune:
+        raise UserError("--prune is for a corpus (--corpus), not for an items file (-o)")
+    return _job("parse:parse_command")(args.letters, args.output, rejects=args.rejects, limits=_limits(args), **common)
+
+
+def _positive(kind):
+    def check(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+        return value
+
+    return check
+
+
+_LIMIT_HELP = {
+    "max_bytes": (int, "file size in bytes"),
+    "max_pages": (int, "pages of a PDF"),
+    "max_chars": (int, "characters of text in a letter"),
+    "max_items": (int, "items in a letter"),
+    "max_seconds": (float, "seconds to read and parse a file"),
+    "max_memory_mb": (int, "memory to read and parse a file, in MB above a worker's own"),
+}
+
+
+def _add_limit_flags(sp: argparse.ArgumentParser) -> None:
+    """The per-file limits (README, "Bad input"): past one, a file is rejected with the limit named."""
+    from .letters.limits import DEFAULT_LIMITS
+
+    g = sp.add_argument_group("per-file limits (a file past one is rejected, and the reason names the flag)")
+    for name, (kind, what) in _LIMIT_HELP.items():
+        default = getattr(DEFAULT_LIMITS, name)
+        g.add_argument(
+            "--" + name.replace("_", "-"), type=_positive(kind), default=default, help=f"{what} (default {default:,})"
+        )
 
 
 def _cmd_labels(args: argparse.Namespace) -> int:
@@ -86,16 +134,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser(
         "parse",
-        help="parse letters (PDF or text) into one record per disputed item",
+        help="parse letters (PDF or text) into a corpus, or into an items file",
         description="Parse IMR letters (.pdf or .txt files, or folders searched recursively) into one record "
-        "per disputed item. Output is JSON Lines, or Parquet when the name ends in .parquet. Files that "
-        "cannot be parsed are listed with the reason in the rejects report, and the batch goes on.",
+        "per disputed item. Without -o the items go into a corpus folder (default data/corpus): only letters "
+        "new or changed since the last run are parsed, a letter already there under another name is recorded "
+        "as a duplicate, an interrupted run resumes where it stopped; labels, train and score read the corpus. "
+        "With -o they go to one file (JSON Lines, or Parquet when the name ends in .parquet). Files that cannot "
+        "be parsed are listed with the reason in the rejects report, and the batch goes on.",
     )
     sp.add_argument("letters", nargs="+", metavar="LETTERS", help="letter files or folders")
-    sp.add_argument("-o", "--output", required=True, help="items file (.jsonl or .parquet)")
-    sp.add_argument("--rejects", help="rejects report (JSONL: file, reason); default: OUTPUT.rejects.jsonl")
+    where = sp.add_mutually_exclusive_group()
+    where.add_argument("--corpus", default="data/corpus", help="corpus folder to update (default data/corpus)")
+    where.add_argument("-o", "--output", help="write every item to this file (.jsonl or .parquet) instead")
+    sp.add_argument("--prune", action="store_true", help="remove from the corpus the letters gone from LETTERS")
+    sp.add_argument("--rejects", help="with -o: rejects report (JSONL: file, reason); default OUTPUT.rejects.jsonl")
     sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some files were rejected")
+    sp.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes (default: one per core; small inputs start fewer; 0 = in this process, without "
+        "the time and memory limits)",
+    )
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _add_limit_flags(sp)
     sp.set_defaults(func=_cmd_parse)
 
     sp = sub.add_parser(

@@ -380,9 +380,10 @@ class TableWriter:
     the output. ``columns`` ({name: str | int | float | bool}) fixes the CSV header
     and the Parquet schema before the first row, so a column that is empty in the
     first chunk and filled later keeps its type; without it the first chunk fixes them.
+    ``schema`` (a pyarrow schema, nested types too) does the same for a Parquet file.
     """
 
-    def __init__(self, path: str | os.PathLike, columns: dict[str, type] | None = None):
+    def __init__(self, path: str | os.PathLike, columns: dict[str, type] | None = None, schema: Any = None):
         self.path = Path(path)
         self.suffix = self.path.suffix.lower()
         self._ctx = atomic_path(self.path)
@@ -391,6 +392,8 @@ class TableWriter:
         self._writer = None
         self._columns: list[str] | None = list(columns) if columns else None
         self._schema = _arrow_schema(columns) if columns and self.suffix == ".parquet" else None
+        if schema is not None:
+            self._columns, self._schema = list(schema.names), schema if self.suffix == ".parquet" else None
         self.rows = 0
 
     def write(self, rows: list[dict[str, Any]]) -> None:

@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from imrml.cli import main
 from imrml.records.tables import read_items
 
@@ -57,3 +59,70 @@ def test_the_rejects_report_is_named_from_the_whole_stem_and_never_overwrites_th
     assert main(["parse", str(fixtures_dir), "-o", str(clash), "--rejects", str(clash), "-q"]) == 2
     assert "the output and the rejects report would be the same file" in capsys.readouterr().err
     assert not clash.exists()
+
+
+def test_two_workers_write_the_same_file_as_one(tmp_path, letters_folder, bad_inputs):
+    bad_inputs(letters_folder)
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"items{jobs}.jsonl"
+        assert main(["parse", str(letters_folder), "-o", str(out), "--jobs", jobs, "-q"]) == 1
+        outputs.append((out.read_bytes(), (tmp_path / f"items{jobs}.rejects.jsonl").read_bytes()))
+    assert outputs[0] == outputs[1] and outputs[0][0].count(b"\n") > 20
+
+
+def test_an_output_that_cannot_be_written_is_found_before_any_letter_is_parsed(
+    tmp_path, capsys, fixtures_dir, monkeypatch
+):
+    from imrml.jobs import parse as parse_job
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed before checking the output")
+
+    monkeypatch.setattr(parse_job, "iter_parsed", no_parsing)
+    (tmp_path / "a_file").write_text("")
+    out = tmp_path / "a_file" / "items.jsonl"
+    assert main(["parse", str(fixtures_dir), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"imrml parse: error: {out}: cannot write: ") and ".part" not in err
+
+
+def test_a_write_that_fails_midway_names_the_output_and_leaves_nothing(tmp_path, capsys, fixtures_dir, monkeypatch):
+    import errno
+
+    from imrml.records.tables import TableWriter
+
+    def full_disk(self, rows):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(TableWriter, "write", full_disk)
+    out = tmp_path / "items.parquet"
+    assert main(["parse", str(fixtures_dir), "-o", str(out), "-q"]) == 2
+    assert f"imrml parse: error: {out}: cannot write: No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_limit_flags_reach_the_parser(tmp_path, fixtures_dir):
+    out = tmp_path / "items.jsonl"
+    assert main(["parse", str(fixtures_dir), "-o", str(out), "--max-items", "2", "-q"]) == 1
+    rejects = [json.loads(line) for line in (tmp_path / "items.rejects.jsonl").read_text().splitlines()]
+    assert {Path(r["source"]).name for r in rejects} == {"letter_2013.txt", "letter_2016.txt"}
+    assert all(r["reason"] == "letter has more than the 2-item limit (--max-items; 3 items)" for r in rejects)
+    with pytest.raises(SystemExit):
+        main(["parse", str(fixtures_dir), "-o", str(out), "--max-pages", "0"])
+
+
+def test_parquet_columns_keep_their_types_when_every_row_leaves_them_null(tmp_path, fixtures_dir):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from imrml.records.arrow import record_schema
+
+    out = tmp_path / "items.parquet"  # a 2014 letter has no header block: no decision date, assigned date...
+    assert main(["parse", str(fixtures_dir / "letter_2014.txt"), "-o", str(out), "-q"]) == 0
+    table = pq.read_table(out)
+    assert table.schema == record_schema()
+    assert (
+        table.column("decision_date").null_count == table.num_rows
+        and table.schema.field("decision_date").type == pa.string()
+    )

@@ -1,0 +1,370 @@
+"""The corpus job (``imrml parse LETTERS --corpus DIR``): bring a corpus up to date with letter folders.
+
+Only what is new or changed is parsed. A file whose size and modification time match its index row, read by
+the same parser, is not even opened; any other file is hashed (SHA-256), and its content decides: the same
+content as its row's (touched, not changed) stays; the same content as another file of the corpus is one
+letter, recorded as a duplicate of it; anything else is parsed. A new parser version (:mod:`imrml.letters.
+version`) parses every letter again, and the run says so. A file rejected for a per-file limit is tried again
+when the limits differ. Files gone from the folders stay in the corpus unless ``prune`` removes them.
+
+Parsed letters are committed in batches (:class:`~imrml.records.corpus.Corpus`): a killed run loses at most
+the batch in flight, and the next run parses exactly the letters not committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..letters.batch import iter_outcomes
+from ..letters.limits import DEFAULT_LIMITS, Limits
+from ..letters.version import parser_version
+from ..records.corpus import (
+    DUPLICATE,
+    HASH_COLUMN,
+    PARSED,
+    PENDING,
+    REJECTED,
+    Corpus,
+    Entry,
+    partition_of,
+    write_report,
+)
+from ..records.errors import UserError
+from ..records.schema import Reject
+from ..records.tables import find_inputs
+from .rejects import SHOWN
+
+COMMIT_LETTERS = 1_000  # letters per transaction: what a killed run can lose, and the size of new parts
+COMMIT_ITEMS = 20_000
+MAX_PARTS = 8  # parts a partition may have before a run merges them into one
+
+
+@dataclass
+class Found:
+    """A letter file on disk."""
+
+    key: str  # its path relative to the corpus folder: the index's key
+    file: Path  # as named from the command line
+    size: int
+    mtime_ns: int
+    sha256: str = ""
+
+
+@dataclass
+class Plan:
+    """What a run will do, decided before any letter is parsed."""
+
+    parse: list[Found] = field(default_factory=list)
+    settled: list[Entry] = field(default_factory=list)  # index rows to write without parsing (touched, duplicates)
+    remove: set[str] = field(default_factory=set)  # content hashes whose items leave the corpus
+    requeue: list[str] = field(default_factory=list)  # entries whose items are removed, to be parsed again
+    forget: list[str] = field(default_factory=list)  # entries pruned
+    missing: list[str] = field(default_factory=list)  # entries whose files are gone, kept (no prune)
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # new, changed, stale, ...
+    stale_version: str | None = None  # the older parser version found in the index, if any
+
+
+@dataclass
+class RunResult:
+    plan: Plan
+    parsed: int = 0
+    items: int = 0
+    rejected: list[Entry] = field(default_factory=list)
+    duplicates: list[Entry] = field(default_factory=list)
+    removed_items: int = 0
+    merged: int = 0
+    seconds: float = 0.0
+    unsearchable: list[Reject] = field(default_factory=list)  # found in the folders but not searchable: not indexed
+    totals: dict[str, int] = field(default_factory=dict)  # the corpus after the run: files by status, items
+    owners: dict[str, str] = field(default_factory=dict)  # index key -> source file, of the duplicates' originals
+
+
+def scan(roots: list[str], corpus_dir: Path, unsearchable: list[Reject]) -> dict[str, Found]:
+    """Every letter file under ``roots``, keyed by its path relative to the corpus folder; what cannot be
+    searched (an unreadable folder, a dangling link) goes to ``unsearchable``."""
+    base = os.path.abspath(corpus_dir)
+    found = {}
+    for f in find_inputs(roots, rejects=unsearchable):
+        try:
+            st = f.stat()
+        except OSError:
+            continue  # vanished since it was listed
+        key = os.path.relpath(os.path.abspath(f), base)
+        found[key] = Found(key, f, st.st_size, st.st_mtime_ns)
+    return found
+
+
+def content_hash(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def under(key: str, roots: list[str], corpus_dir: Path) -> bool:
+    """True when the indexed file ``key`` lies under one of ``roots`` (what a run may prune)."""
+    target = os.path.normpath(os.path.join(os.path.abspath(corpus_dir), key))
+    for root in map(os.path.abspath, roots):
+        if target == root or target.startswith(root.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def needs_look(entry: Entry | None, found: Found, version: str, limits_json: str) -> bool:
+    """False when the index row already says all there is to say about the file: same size and time, and
+    (for a letter parsed or rejected) the same parser, and for a limit reject the same limits."""
+    if entry is None or (entry.size, entry.mtime_ns) != (found.size, found.mtime_ns):
+        return True
+    if entry.status == DUPLICATE:
+        return False
+    if entry.status == PENDING or entry.parser_version != version:
+        return True
+    return entry.status == REJECTED and entry.limit_name is not None and entry.limits != limits_json
+
+
+def same_letter(entry: Entry, found: Found, version: str, limits_json: str) -> bool:
+    """True when a file looked at holds what its index row says (only its time or size on disk moved)."""
+    if entry.sha256 != found.sha256:
+        return False
+    if entry.status == DUPLICATE:
+        return True
+    if entry.parser_version != version:
+        return False
+    return entry.status == PARSED or (
+        entry.status == REJECTED and (entry.limit_name is None or entry.limits == limits_json)
+    )
+
+
+def plan_run(
+    corpus: Corpus, roots: list[str], version: str, limits: Limits, prune: bool, found: dict[str, Found]
+) -> Plan:
+    """Decide what to parse, what to remove, what to record as it is."""
+    plan = Plan()
+    entries = corpus.entries()
+    limits_json = limits.to_json()
+    look = [f for k, f in sorted(found.items()) if needs_look(entries.get(k), f, version, limits_json)]
+    for f in look:
+        f.sha256 = content_hash(f.file)
+    plan.counts["unchanged"] = len(found) - len(look)
+
+    # files gone from the folders
+    for key, e in sorted(entries.items()):
+        if key not in found and under(key, roots, corpus.root):
+            if prune:
+                plan.forget.append(key)
+                if e.status == PARSED:
+                    plan.remove.add(e.sha256)
+            else:
+                plan.missing.append(key)
+
+    # files to look at: touched only, or their old items go
+    claim: list[tuple[int, Found]] = []  # files that may need parsing; former owners (0) claim first
+    for f in look:
+        e = entries.get(f.key)
+        if e is None:
+            plan.counts["new"] += 1
+        elif same_letter(e, f, version, limits_json):
+            plan.settled.append(replace(e, size=f.size, mtime_ns=f.mtime_ns))
+            plan.counts["touched"] += 1
+            continue
+        else:
+            kind = "changed" if e.sha256 != f.sha256 else "stale" if e.parser_version != version else "retried"
+            plan.counts[kind] += 1
+            if kind == "stale":
+                plan.stale_version = e.parser_version
+            if e.status == PARSED:
+                plan.remove.add(e.sha256)
+                plan.requeue.append(e.path)
+        claim.append((0 if e is not None and e.status in (PARSED, REJECTED, PENDING) else 1, f))
+
+    # who owns each content: rows that stay, then the claims in order; a claim whose content is owned is a
+    # duplicate of its owner
+    leaving = set(plan.forget) | set(plan.requeue) | {f.key for _, f in claim}
+    owners = {e.sha256: k for k, e in sorted(entries.items()) if e.status in (PARSED, REJECTED) and k not in leaving}
+    for k, e in sorted(entries.items()):  # a duplicate whose owner leaves claims the content again
+        if e.status == DUPLICATE and k in found and k not in leaving and owners.get(e.sha256) != e.duplicate_of:
+            claim.append((1, found[k]))
+            found[k].sha256 = e.sha256
+    for _, f in sorted(claim, key=lambda c: (c[0], c[1].key)):
+        owner = owners.get(f.sha256)
+        if owner is not None and owner != f.key:
+            plan.settled.append(new_entry(f, version, DUPLICATE, duplicate_of=owner))
+        else:
+            owners[f.sha256] = f.key
+            plan.parse.append(f)
+    plan.parse.sort(key=lambda f: f.key)
+    return plan
+
+
+def new_entry(f: Found, version: str, status: str, **kw) -> Entry:
+    return Entry(
+        path=f.key,
+        source_file=str(f.file),
+        size=f.size,
+        mtime_ns=f.mtime_ns,
+        sha256=f.sha256,
+        parser_version=version,
+        status=status,
+        **kw,
+    )
+
+
+def update_corpus(
+    roots: list[str],
+    corpus_dir: str | Path,
+    jobs: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    prune: bool = False,
+    progress: bool = True,
+    commit_letters: int = COMMIT_LETTERS,
+) -> RunResult:
+    """Bring the corpus at ``corpus_dir`` up to date with the letters under ``roots``; letters are committed
+    ``commit_letters`` at a time (what a killed run can lose)."""
+    t0 = time.perf_counter()
+    corpus_dir = Path(corpus_dir)
+    version = parser_version()
+    with Corpus(corpus_dir) as corpus:
+        unsearchable: list[Reject] = []
+        found = scan(roots, corpus_dir, unsearchable)
+        plan = plan_run(corpus, roots, version, limits, prune, found)
+        result = RunResult(plan, unsearchable=unsearchable)
+        result.removed_items = corpus.remove_letters(plan.remove, plan.requeue, plan.forget)
+        with corpus.transaction():
+            corpus.put(plan.settled)
+        result.duplicates = [e for e in plan.settled if e.status == DUPLICATE]
+        touched = parse_into(corpus, plan.parse, version, limits, jobs, progress, result, commit_letters)
+        result.merged = corpus.compact(touched, MAX_PARTS)
+        result.totals = corpus.counts()
+        result.owners = write_reports(corpus)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def parse_into(
+    corpus: Corpus,
+    todo: list[Found],
+    version: str,
+    limits: Limits,
+    jobs: int | None,
+    progress: bool,
+    result: RunResult,
+    commit_letters: int,
+) -> set[str]:
+    """Parse ``todo`` into the corpus, committing every ``commit_letters`` letters; the partitions written to."""
+    rows: dict[str, list[dict]] = defaultdict(list)
+    entries: list[Entry] = []
+    touched: set[str] = set()
+    n_rows = 0
+
+    def commit() -> None:
+        nonlocal rows, entries, n_rows
+        written = corpus.write_parts(rows)
+        for e in entries:
+            if e.status == PARSED:
+                e.part = written[e.part].name
+        corpus.publish(list(written.values()), entries)
+        touched.update(written)
+        rows, entries, n_rows = defaultdict(list), [], 0
+
+    by_file = {f.file: f for f in todo}
+    limits_json = limits.to_json()
+    for path, outcome in iter_outcomes([f.file for f in todo], jobs, limits, progress):
+        f = by_file[path]
+        if outcome.kind == "ok":
+            items = outcome.value.items
+            partition = partition_of(items[0].decision_date)
+            rows[partition].extend({**r.to_dict(), HASH_COLUMN: f.sha256} for r in items)
+            entries.append(new_entry(f, version, PARSED, items=len(items), part=partition))
+            result.parsed += 1
+            result.items += len(items)
+            n_rows += len(items)
+        else:
+            e = new_entry(f, version, REJECTED, reason=outcome.value, limit_name=outcome.limit, limits=limits_json)
+            entries.append(e)
+            result.rejected.append(e)
+        if len(entries) >= commit_letters or n_rows >= COMMIT_ITEMS:
+            commit()
+    if entries:
+        commit()
+    return touched
+
+
+def write_reports(corpus: Corpus) -> dict[str, str]:
+    """rejects.jsonl and duplicates.jsonl beside the items: every file of the corpus that stands rejected, or
+    repeats another, as the index says now. Returns the originals' source files by index key."""
+    entries = sorted(corpus.entries().values(), key=lambda e: e.path)
+    write_report(
+        ({"source": e.source_file, "reason": e.reason} for e in entries if e.status == REJECTED),
+        corpus.root / "rejects.jsonl",
+    )
+    by_path = {e.path: e for e in entries}
+    write_report(
+        (
+            {"source": e.source_file, "duplicate_of": by_path[e.duplicate_of].source_file}
+            for e in entries
+            if e.status == DUPLICATE and e.duplicate_of in by_path
+        ),
+        corpus.root / "duplicates.jsonl",
+    )
+    return {e.duplicate_of: by_path[e.duplicate_of].source_file for e in entries if e.duplicate_of in by_path}
+
+
+def summary(result: RunResult, corpus_dir: Path) -> list[str]:
+    """The lines a run prints: what it found, what it did, what the corpus holds now."""
+    c, totals = result.plan.counts, result.totals
+    seen = ", ".join(f"{c[k]:,} {k}" for k in ("new", "changed", "stale", "retried", "touched", "unchanged") if c[k])
+    lines = []
+    if result.plan.stale_version:
+        lines.append(
+            f"parser version changed ({result.plan.stale_version} -> {parser_version()}): "
+            f"parsing again {c['stale']:,} letters read by the older parser"
+        )
+    lines.append(
+        f"{corpus_dir}: {seen or 'no letter files'}; parsed {result.parsed:,} letters into {result.items:,} "
+        f"items, {len(result.rejected):,} rejected, {len(result.duplicates):,} duplicates"
+        + (f", {len(result.unsearchable):,} not searchable" if result.unsearchable else "")
+        + (f", {len(result.plan.forget):,} pruned" if result.plan.forget else "")
+        + (f" ({result.removed_items:,} old items removed)" if result.removed_items else "")
+        + f" in {result.seconds:.1f} s"
+    )
+    lines.append(
+        f"corpus: {totals[PARSED]:,} letters, {totals['items']:,} items, {totals[REJECTED]:,} rejected, "
+        f"{totals[DUPLICATE]:,} duplicates; rejects -> {corpus_dir / 'rejects.jsonl'}"
+    )
+    if result.plan.missing:
+        lines.append(
+            f"{len(result.plan.missing):,} letters of the corpus are no longer in the folders given; "
+            f"--prune removes them"
+        )
+    return lines
+
+
+def corpus_command(
+    letters: list[str],
+    corpus_dir: str,
+    *,
+    prune: bool = False,
+    allow_rejects: bool = False,
+    progress: bool = True,
+    jobs: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> int:
+    """Update the corpus, print what happened; exit status 1 when any of its files stands rejected (unless
+    allowed)."""
+    missing = [p for p in letters if not Path(p).exists()]
+    if missing:
+        raise UserError(f"no such file or folder: {', '.join(missing)}")
+    result = update_corpus(letters, corpus_dir, jobs=jobs, limits=limits, prune=prune, progress=progress)
+    for r in result.unsearchable:
+        print(f"rejected: {r}", file=sys.stderr)
+    for e in result.rejected[:SHOWN]:
+        print(f"rejected: {e.source_file}: {e.reason}", file=sys.stderr)
+    for e in result.duplicates[:SHOWN]:
+        original = result.owners.get(e.duplicate_of, e.duplicate_of)
+        print(f"duplicate: {e.source_file} is the same letter as {original}", file=sys.stderr)
+    print("\n".join(summary(result, Path(corpus_dir))))
+    return 1 if (result.totals[REJECTED] or result.unsearchable) and not allow_rejects else 0
