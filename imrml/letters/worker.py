@@ -131,6 +131,8 @@ def end_with_parent() -> None:
 
 def serve(limits: Limits, rfd: int, wfd: int) -> int:
     """Answer every task read from ``rfd`` on ``wfd`` until ``rfd`` closes."""
+    import pypdfium2  # noqa: F401  loaded before the cap, so that the budget is the files' alone
+
     cap_address_space(limits.max_memory_mb)
     write_all(wfd, frame(READY))
     while True:
