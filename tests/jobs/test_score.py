@@ -16,7 +16,7 @@ from imrml.jobs.score import SchemaMismatch, score, score_rows
 from imrml.jobs.train import train_experiment
 from imrml.learn.experiment import parse_experiment
 from imrml.learn.views import POST_DECISION_FIELDS
-from imrml.letters.parse import parse_paths
+from imrml.letters.batch import parse_paths
 from imrml.mlops.registry import LoadedModel, load_model
 from imrml.records.tables import iter_table, write_jsonl
 from imrml.synth.corpus import write_corpus
