@@ -145,6 +145,15 @@ def letters_folder(tmp_path, fixtures_dir, generated_pdfs) -> Path:
 
 
 @pytest.fixture(scope="session")
+def fixtures_over(fixtures_dir):
+    """``fixtures_over(n)``: the names of the fixture letters with more than ``n`` items."""
+    from imrml.letters.parse import parse_letter
+
+    counts = {f.name: len(parse_letter(f).items) for f in sorted(fixtures_dir.glob("*.txt"))}
+    return lambda n: {name for name, k in counts.items() if k > n}
+
+
+@pytest.fixture(scope="session")
 def bad_inputs():
     """``bad_inputs(folder)``: write every kind of bad letter file there; returns {name: reason}."""
     return make_bad_inputs

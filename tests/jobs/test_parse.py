@@ -102,12 +102,12 @@ def test_a_write_that_fails_midway_names_the_output_and_leaves_nothing(tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
-def test_limit_flags_reach_the_parser(tmp_path, fixtures_dir):
+def test_limit_flags_reach_the_parser(tmp_path, fixtures_dir, fixtures_over):
     out = tmp_path / "items.jsonl"
     assert main(["parse", str(fixtures_dir), "-o", str(out), "--max-items", "2", "-q"]) == 1
     rejects = [json.loads(line) for line in (tmp_path / "items.rejects.jsonl").read_text().splitlines()]
-    assert {Path(r["source"]).name for r in rejects} == {"letter_2013.txt", "letter_2016.txt"}
-    assert all(r["reason"] == "letter has more than the 2-item limit (--max-items; 3 items)" for r in rejects)
+    assert {Path(r["source"]).name for r in rejects} == fixtures_over(2) and "letter_2013.txt" in fixtures_over(2)
+    assert all(r["reason"].startswith("letter has more than the 2-item limit (--max-items; ") for r in rejects)
     with pytest.raises(SystemExit):
         main(["parse", str(fixtures_dir), "-o", str(out), "--max-pages", "0"])
 
