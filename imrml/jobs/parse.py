@@ -82,9 +82,9 @@ def parse_command(
     run.rejects[:0] = unsearchable
     write_rejects(run.rejects, report)
     print(
-        f"{len(files) + len(unsearchable)} files: {run.letters} letters parsed into {run.items} items, {len(run.rejects)} rejected "
-        f"({time.perf_counter() - t0:.1f} s); {run.disagreeing} items whose rationale contradicts the stated "
-        f"decision (verdict_disagrees); items -> {output}; rejects -> {report}"
+        f"{len(files) + len(unsearchable)} files: {run.letters} letters parsed into {run.items} items, "
+        f"{len(run.rejects)} rejected ({time.perf_counter() - t0:.1f} s); {run.disagreeing} items whose "
+        f"rationale contradicts the stated decision (verdict_disagrees); items -> {output}; rejects -> {report}"
     )
     if not files:
         print("warning: no .pdf or .txt letters found in the given paths", file=sys.stderr)
