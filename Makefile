@@ -14,7 +14,7 @@ INPUT      ?= data/letters
 OUTPUT     ?= data/scored/scored.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse parse clean clean-mlflow train train-all ui promote bench-train synth bench-synth
+.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse parse clean clean-mlflow train train-all ui promote bench-train synth bench-synth bench-score-workers
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,7 +71,10 @@ bench-train: $(STAMP) ## benchmark: train the default linear model on 100,000 ge
 bench-score: $(STAMP) ## benchmark: items/s and peak memory scoring 10k, 100k, 1M generated items vs bare predict_proba
 	$(BIN)/python benchmarks/bench_score.py
 
-bench: bench-parse bench-score bench-train bench-synth ## run every benchmark; results in bench-results/
+bench-score-workers: $(STAMP) ## benchmark: `imrml score` in process vs 2 workers at growing sizes (when workers pay)
+	$(BIN)/python benchmarks/bench_score_workers.py
+
+bench: bench-parse bench-score bench-score-workers bench-train bench-synth ## run every benchmark; results in bench-results/
 
 score: $(STAMP) ## score letters or items: make score MODEL=models:/outcome_case@champion INPUT=data/letters [OUTPUT=data/scored/scored.csv]
 	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(INPUT) -o $(OUTPUT)

@@ -291,6 +291,21 @@ def check_model_source(uri: str, allow_path: bool) -> None:
         )
 
 
+# Worker processes pay for their start (each imports MLflow and loads the model: ~6 s of a core) only on large
+# inputs. Measured (benchmarks/bench_score_workers.py, on the shared 2-core machine under load): 2 workers were
+# slower at every size up to 64,000 items (64,000: 62.5 s against 50.2 s in process; 8,350 items from 4,000
+# letters: 38.8 s against 28.0 s); the idle-machine rates of bench-score (3,156 items/s in one process, 5,507
+# with 2 workers) put the break-even near 45,000 items.
+WORKERS_FROM = 50_000
+ITEMS_PER_LETTER = 2.2  # the real letters: 262 items in 120 letters
+
+
+def estimated_items(paths: list[Path], table_rows: dict[Path, int | None]) -> float:
+    """How many items ``paths`` hold, before reading them: a table's rows, about 2.2 per letter."""
+    letters = sum(1 for p in paths if p not in table_rows)
+    return sum(n or 0 for n in table_rows.values()) + ITEMS_PER_LETTER * letters
+
+
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
@@ -306,23 +321,23 @@ def score(
 ) -> ScoreResult:
     """Score every item of ``inputs`` into ``output``; return counts and rejects.
 
-    With ``jobs`` > 1 (default: one per core), chunks are scored in worker processes
-    that each load the model once; at most 2 x jobs chunks are in flight and results
-    are written in input order, so memory stays flat and the output is deterministic.
+    With ``jobs`` > 1, chunks are scored in worker processes that each load the model
+    once; at most 2 x jobs chunks are in flight and results are written in input order,
+    so memory stays flat and the output is deterministic. By default (``jobs`` None) an
+    input of WORKERS_FROM items or more gets one worker per core, a smaller one is scored
+    in this process.
     """
     t0 = time.perf_counter()
     if isinstance(model, str):
         configure_tracking()
         model = load_model(model)
-    jobs = default_jobs() if jobs is None else max(1, jobs)
     rejects: list[Reject] = []
     paths = find_inputs(inputs, LETTER_SUFFIXES + TABLE_SUFFIXES, rejects)
-    total = None
-    if all(p.suffix.lower() in TABLE_SUFFIXES for p in paths):
-        counts = [count_rows(p) for p in paths]
-        total = sum(counts) if None not in counts else None
-    if total is not None and total <= chunk_size:
-        jobs = 1  # one chunk: starting workers costs more than it saves
+    counts = {p: count_rows(p) for p in paths if p.suffix.lower() in TABLE_SUFFIXES}
+    total = sum(counts.values()) if len(counts) == len(paths) and None not in counts.values() else None
+    if jobs is None:
+        jobs = default_jobs() if estimated_items(paths, counts) >= WORKERS_FROM else 1
+    jobs = max(1, jobs)
     main_file = getattr(sys.modules.get("__main__"), "__file__", None)
     if main_file and not Path(main_file).exists():
         jobs = 1  # spawned workers re-import __main__, which a script read from stdin does not allow

@@ -623,3 +623,23 @@ def test_a_password_in_the_tracking_uri_is_never_shown(project, tmp_path):
         proc = _imrml(*args, env=env, timeout=120)
         assert proc.returncode != 0 and "alice:***@127.0.0.1:9" in proc.stderr
         assert "s3cret" not in proc.stdout + proc.stderr
+
+
+def test_small_inputs_are_scored_without_starting_workers(project, tmp_path, monkeypatch):
+    """Workers cost ~6 s each to start: below WORKERS_FROM items (letters estimated) they are not started."""
+    import imrml.jobs.score as score_module
+
+    home, truth = project
+    letters = sorted(FIXTURES.glob("letter_*.txt"))
+    rows = {truth: len(_rows(truth))}
+    assert score_module.estimated_items([*letters, truth], rows) == pytest.approx(2.2 * len(letters) + rows[truth])
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker pool was started for a small input")
+
+    monkeypatch.setattr(score_module, "ProcessPoolExecutor", no_pool)
+    result = score("models:/outcome_case/1", [FIXTURES, truth], tmp_path / "s.csv", chunk_size=50)
+    assert result.n_scored == len(parse_paths([FIXTURES]).records) + rows[truth]
+    monkeypatch.setattr(score_module, "WORKERS_FROM", 10)  # the same input counted as large: workers start
+    with pytest.raises(AssertionError, match="worker pool was started"):
+        score("models:/outcome_case/1", [FIXTURES, truth], tmp_path / "s.csv", chunk_size=50)
