@@ -8,13 +8,15 @@ IMRML  := $(BIN)/imrml
 STAMP  := $(VENV)/.installed
 
 EXPERIMENT ?= experiments/outcome_case_logreg.toml
-DATA       ?=
+CORPUS     ?= data/corpus
+# train reads the corpus once there is one (imrml parse made it), else the experiment's own [data]
+DATA       ?= $(if $(wildcard $(CORPUS)/index.sqlite),$(CORPUS))
 MODEL      ?=
-INPUT      ?= data/letters
+INPUT      ?=
 OUTPUT     ?= data/scored/scored.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse parse clean clean-mlflow train train-all ui promote bench-train synth bench-synth bench-score-workers
+.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse bench-bad-input parse labels clean clean-mlflow train train-all ui promote bench-train synth bench-synth bench-score-workers
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,11 +40,17 @@ lint: $(STAMP) ## ruff (lint and format) and the layers contract (import-linter)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-parse: $(STAMP) ## parse letters: make parse INPUT=data/letters OUTPUT=data/parsed/items.jsonl
-	$(IMRML) parse $(INPUT) -o $(if $(filter data/scored/scored.csv,$(OUTPUT)),data/parsed/items.jsonl,$(OUTPUT))
+parse: $(STAMP) ## parse letters into the corpus: make parse [INPUT=data/letters] [CORPUS=data/corpus] [PRUNE=1]; OUTPUT=items.jsonl: one file
+	$(IMRML) parse $(or $(INPUT),data/letters) $(if $(filter-out data/scored/scored.csv,$(OUTPUT)),-o $(OUTPUT),--corpus $(CORPUS) $(if $(PRUNE),--prune)) --allow-rejects
 
-bench-parse: $(STAMP) ## benchmark: letters/s parsing text and PDF vs bare PDF text extraction
+labels: $(STAMP) ## the labels summary of the corpus (or INPUT=items.jsonl)
+	$(IMRML) labels $(or $(INPUT),$(CORPUS))
+
+bench-parse: $(STAMP) ## benchmark: PDF letters/s with --jobs 1 and 2, corpus reruns and additions, memory, vs bare extraction
 	$(BIN)/python benchmarks/bench_parse.py
+
+bench-bad-input: $(STAMP) ## benchmark: peak memory and time parsing the two decompression bombs (built in /tmp, deleted)
+	$(BIN)/python benchmarks/bench_bad_input.py
 
 N      ?= 1000
 SEED   ?= 0
@@ -53,10 +61,10 @@ synth: $(STAMP) ## generate letters and truth: make synth N=1000 SEED=0 [FORMAT=
 bench-synth: $(STAMP) ## benchmark: generate 10,000 letters, letters/s (target < 60 s)
 	$(BIN)/python benchmarks/bench_synth.py
 
-train: $(STAMP) ## train an experiment, tracked in MLflow: make train EXPERIMENT=experiments/<name>.toml [DATA=items|letters]
+train: $(STAMP) ## train an experiment, tracked in MLflow: make train EXPERIMENT=experiments/<name>.toml [DATA=corpus|items|letters]
 	$(IMRML) train $(EXPERIMENT) $(if $(DATA),--data $(DATA))
 
-train-all: $(STAMP) ## train every experiment in experiments/ [DATA=items|letters]
+train-all: $(STAMP) ## train every experiment in experiments/ [DATA=corpus|items|letters]
 	@set -e; for f in experiments/*.toml; do echo "== $$f"; $(IMRML) train $$f $(if $(DATA),--data $(DATA)); done
 
 ui: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over the project's mlflow.db
@@ -74,10 +82,10 @@ bench-score: $(STAMP) ## benchmark: items/s and peak memory scoring 10k, 100k, 1
 bench-score-workers: $(STAMP) ## benchmark: `imrml score` in process vs 2 workers at growing sizes (when workers pay)
 	$(BIN)/python benchmarks/bench_score_workers.py
 
-bench: bench-parse bench-score bench-score-workers bench-train bench-synth ## run every benchmark; results in bench-results/
+bench: bench-parse bench-bad-input bench-score bench-score-workers bench-train bench-synth ## run every benchmark; results in bench-results/
 
-score: $(STAMP) ## score letters or items: make score MODEL=models:/outcome_case@champion INPUT=data/letters [OUTPUT=data/scored/scored.csv]
-	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(INPUT) -o $(OUTPUT)
+score: $(STAMP) ## score the corpus (or INPUT=letters|items): make score MODEL=models:/outcome_case@champion [OUTPUT=data/scored/scored.csv]
+	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(or $(INPUT),$(CORPUS)) -o $(OUTPUT)
 
 spark-test: $(STAMP) ## optional: score on local Spark via mlflow spark_udf (installs pyspark; needs Java 17+)
 	@$(BIN)/python -c "import pyspark" 2>/dev/null || $(BIN)/pip install --quiet 'pyspark>=4'

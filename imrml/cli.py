@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(family, guideline, topic), print label counts and the citations that could not be normalized, "
         "and write the labelled items.",
     )
-    sp.add_argument("items", metavar="ITEMS", help="parsed items (.jsonl, .parquet or .csv)")
+    sp.add_argument("items", metavar="ITEMS", help="parsed items (.jsonl, .parquet or .csv), or a corpus folder")
     sp.add_argument("-o", "--output", help="labelled items file; default: print the summary only")
     sp.set_defaults(func=_cmd_labels)
 
@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "log params, metrics, plots and the fitted pipeline to MLflow and register it.",
     )
     sp.add_argument("experiment", help="experiment file, e.g. experiments/outcome_case_logreg.toml")
-    sp.add_argument("--data", help="override the experiment's data (items file, or letters folder)")
+    sp.add_argument("--data", help="override the experiment's data (items file, corpus folder, or letters folder)")
     sp.set_defaults(func=_cmd_train)
 
     sp = sub.add_parser(
@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also load --model from a file path or another URI; a model is code that runs when it loads, "
         "so only from a store you trust",
     )
-    sp.add_argument("inputs", nargs="+", metavar="INPUT", help="letters, folders or item tables")
+    sp.add_argument("inputs", nargs="+", metavar="INPUT", help="letters, folders, item tables or corpus folders")
     sp.add_argument("-o", "--output", required=True, help="scored file (.csv, .parquet or .jsonl)")
     sp.add_argument("--rejects", help="rejects report; default: OUTPUT.rejects.jsonl")
     sp.add_argument("--explain", action="store_true", help="add the features that pushed each prediction most")

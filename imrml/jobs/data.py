@@ -1,4 +1,4 @@
-"""Where a job's items come from: an items table, a folder of letters, or the default generated corpus.
+"""Where a job's items come from: an items table, a corpus, a folder of letters, or the default generated corpus.
 
 Every item is labelled once, when it is read: letters are labelled as they
 are parsed; a table's rows are labelled only if they carry no labels.
@@ -12,6 +12,7 @@ from pathlib import Path
 from ..letters.batch import parse_paths
 from ..letters.labels import label_item
 from ..mlops.tracking import project_home
+from ..records.corpus import is_corpus, read_records
 from ..records.errors import UserError
 from ..records.schema import ItemRecord, Reject
 from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, find_inputs, iter_table
@@ -73,11 +74,22 @@ def generated_corpus(n: int, seed: int) -> Path:
     return truth
 
 
+def read_corpus(folder: str | Path) -> list[ItemRecord]:
+    """The items of a corpus folder (``imrml parse``'s, or the Spark parse's), labelled when they were parsed."""
+    records = read_records(folder)
+    if not records:
+        raise UserError(f"{folder}: the corpus holds no items yet; parse letters into it first (imrml parse)")
+    return records
+
+
 def load_items(path: str | Path) -> tuple[list[ItemRecord], str]:
-    """Labelled items from an items table or a letters folder, and a description of where they came from."""
+    """Labelled items from an items table, a corpus or a letters folder, and a description of where they came
+    from."""
     p = resolve(path)
     if not p.exists():
-        raise UserError(f"{path}: no such items file or letters folder")
+        raise UserError(f"{path}: no such items file, corpus or letters folder")
     if is_items_table(p):
         return read_labelled_items(p), str(p)
+    if is_corpus(p):
+        return read_corpus(p), str(p)
     return parse_letters_folder(p), str(p)

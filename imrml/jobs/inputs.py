@@ -1,4 +1,5 @@
-"""The items of a batch job's inputs, in chunks: letters (parsed and labelled on the way) and item tables.
+"""The items of a batch job's inputs, in chunks: letters (parsed and labelled on the way), item tables and corpus
+folders (read as their Parquet parts).
 
 Inputs stream through in chunks of at most ``size`` items, in input order, so
 memory stays flat however large they are. Every input ends either in a chunk
@@ -17,8 +18,9 @@ import pyarrow.parquet as pq
 
 from ..letters.batch import iter_parsed
 from ..letters.labels import label_item
+from ..records.corpus import is_corpus, part_files
 from ..records.schema import ItemRecord, Reject, checked_row
-from ..records.tables import TABLE_SUFFIXES, arrow_rows, numbered_rows
+from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, arrow_rows, find_inputs, numbered_rows
 
 LABEL_COLUMNS = ("claims_guideline_family", "claims_guideline_topic")
 NOT_ITEMS = "not a table of items: it has neither a case_id nor an item column"
@@ -59,6 +61,18 @@ class Chunk:
                 rows.append(checked)
                 origins.append((self.source, row_no))
         return rows, origins, rejects
+
+
+def find_job_inputs(inputs: list[str | Path], rejects: list[Reject]) -> list[Path]:
+    """Letter files, item tables and corpus folders (each as its Parquet parts), folders searched, in the order
+    given; what a folder holds that cannot be searched goes to ``rejects``."""
+    found: list[Path] = []
+    for p in inputs:
+        if is_corpus(p):
+            found.extend(part_files(p))
+        else:
+            found.extend(find_inputs([p], LETTER_SUFFIXES + TABLE_SUFFIXES, rejects))
+    return found
 
 
 def iter_chunks(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None, size: int) -> Iterator[Chunk]:

@@ -2,8 +2,8 @@
 
     imrml score --model models:/outcome_case@champion INPUT... -o scored.csv
 
-INPUT is letters (.pdf/.txt files or folders, parsed on the way) or item tables
-(.jsonl, .parquet, .csv with the record's columns). Chunks of items
+INPUT is letters (.pdf/.txt files or folders, parsed on the way), item tables
+(.jsonl, .parquet, .csv with the record's columns) or corpus folders. Chunks of items
 (:mod:`imrml.jobs.inputs`) are turned into one frame each and scored, in worker
 processes when the input is large enough to pay for them; every input item
 ends either in the output or in the rejects report (scored + rejected = input).
@@ -37,14 +37,12 @@ from ..records.errors import UserError, redact
 from ..records.frame import records_to_frame
 from ..records.schema import OVERTURNED, RECORD_FIELDS, UPHELD, Reject
 from ..records.tables import (
-    LETTER_SUFFIXES,
     TABLE_SUFFIXES,
     TableWriter,
     check_writable,
     count_rows,
-    find_inputs,
 )
-from .inputs import LABEL_COLUMNS, Chunk, iter_chunks
+from .inputs import LABEL_COLUMNS, Chunk, find_job_inputs, iter_chunks
 from .rejects import rejects_path, write_rejects
 
 ID_COLUMNS = ("case_id", "source_file", "item_index", "item")
@@ -332,7 +330,7 @@ def score(
         configure_tracking()
         model = load_model(model)
     rejects: list[Reject] = []
-    paths = find_inputs(inputs, LETTER_SUFFIXES + TABLE_SUFFIXES, rejects)
+    paths = find_job_inputs(inputs, rejects)
     counts = {p: count_rows(p) for p in paths if p.suffix.lower() in TABLE_SUFFIXES}
     total = sum(counts.values()) if len(counts) == len(paths) and None not in counts.values() else None
     if jobs is None:

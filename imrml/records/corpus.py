@@ -40,6 +40,7 @@ import pyarrow.parquet as pq
 
 from .arrow import record_schema
 from .errors import UserError
+from .schema import ItemRecord
 from .tables import write_error
 
 ITEMS = "items"
@@ -374,6 +375,14 @@ def iter_rows(root: str | os.PathLike, batch_size: int = 10_000) -> Iterator[dic
     for f in part_files(root):
         for batch in pq.ParquetFile(f).iter_batches(batch_size=batch_size):
             yield from batch.to_pylist()
+
+
+def read_records(root: str | os.PathLike) -> list[ItemRecord]:
+    """Every item of the corpus as a record, in the order of their letters' paths (whatever order the parts
+    were written in, so that a corpus built in one run or in many reads the same)."""
+    records = [ItemRecord.from_dict(row) for row in iter_rows(root)]
+    records.sort(key=lambda r: (r.source_file, r.item_index))
+    return records
 
 
 def write_report(rows: Iterable[dict[str, Any]], path: Path) -> None:

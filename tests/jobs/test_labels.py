@@ -35,3 +35,19 @@ def test_labels_command_bad_input_is_one_line_naming_the_file(tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert err.startswith("imrml labels: error:") and str(path) in err and words in err
         assert len(err.splitlines()) == 1
+
+
+def test_labels_reads_a_corpus_folder(tmp_path, capsys, letters_folder):
+    corpus = tmp_path / "corpus"
+    assert main(["parse", str(letters_folder), "--corpus", str(corpus), "-q"]) == 0
+    items = tmp_path / "items.jsonl"
+    assert main(["parse", str(letters_folder), "-o", str(items), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["labels", str(corpus)]) == 0
+    from_corpus = capsys.readouterr().out
+    assert main(["labels", str(items)]) == 0
+    assert from_corpus == capsys.readouterr().out and "items: " in from_corpus
+    empty = tmp_path / "empty"
+    (empty / "items").mkdir(parents=True)
+    assert main(["labels", str(empty)]) == 2
+    assert "the corpus holds no items yet" in capsys.readouterr().err

@@ -643,3 +643,21 @@ def test_small_inputs_are_scored_without_starting_workers(project, tmp_path, mon
     monkeypatch.setattr(score_module, "WORKERS_FROM", 10)  # the same input counted as large: workers start
     with pytest.raises(AssertionError, match="worker pool was started"):
         score("models:/outcome_case/1", [FIXTURES, truth], tmp_path / "s.csv", chunk_size=50)
+
+
+def test_a_corpus_scores_as_its_letters(project, tmp_path):
+    from imrml.jobs.corpus import update_corpus
+
+    home, _ = project
+    letters = home / "corpus" / "letters"
+    corpus = tmp_path / "corpus"
+    update_corpus([str(letters)], corpus, progress=False)
+    from_letters = tmp_path / "letters.csv"
+    score("models:/outcome_case/1", [letters], from_letters, jobs=1)
+    from_corpus = tmp_path / "corpus.csv"
+    result = score("models:/outcome_case/1", [corpus], from_corpus, jobs=1)
+    key = ["case_id", "item_index"]
+    a = pd.read_csv(from_letters).sort_values(key).reset_index(drop=True)
+    b = pd.read_csv(from_corpus).sort_values(key).reset_index(drop=True)
+    assert result.n_scored == len(a) > 100 and not result.rejects
+    pd.testing.assert_frame_equal(a.drop(columns="source_file"), b.drop(columns="source_file"))

@@ -149,7 +149,7 @@ def test_real_letters(module_tracking_home, dwc_dir, root, exp):
 def test_missing_data_path_is_a_clear_error(tracking_home, root, capsys):
     exp = root / "experiments" / "outcome_case_majority.toml"
     assert main(["train", str(exp), "--data", str(tracking_home / "nope.jsonl")]) == 2
-    assert "nope.jsonl: no such items file or letters folder" in capsys.readouterr().err
+    assert "nope.jsonl: no such items file, corpus or letters folder" in capsys.readouterr().err
     empty = tracking_home / "letters"
     empty.mkdir()
     (empty / "junk.txt").write_text("not a letter\n")
@@ -173,3 +173,23 @@ def test_more_folds_than_letters_is_said_on_the_terminal(tracking_home, records,
     assert proc.returncode == 0, proc.stderr[-2000:]
     warning = f"imrml train: split.n_splits = 500 but the data has {n_letters} letters: running {n_letters} folds"
     assert warning in proc.stderr.splitlines()
+
+
+def test_train_reads_a_corpus(module_tracking_home, tmp_path, capsys):
+    from imrml.jobs.corpus import update_corpus
+
+    letters = write_corpus(tmp_path / "gen", n=60, seed=5).letters_dir
+    corpus = tmp_path / "corpus"
+    update_corpus([str(letters)], corpus, progress=False)
+    f = tmp_path / "e.toml"
+    f.write_text(
+        '[experiment]\nname = "kw_corpus"\nview = "rationale"\ntarget = "outcome"\n'
+        '[model]\nkind = "keyword_rule"\n[split]\nn_splits = 3\n[registry]\nname = "corpus_check"\n'
+    )
+    assert main(["train", str(f), "--data", str(corpus)]) == 0
+    assert "registered corpus_check v1" in capsys.readouterr().out
+    run = _client().search_runs(
+        [_client().get_experiment_by_name("imrml/outcome_rationale").experiment_id],
+        filter_string="tags.`imrml.experiment` = 'kw_corpus'",
+    )[0]
+    assert run.data.params["data.source"] == str(corpus) and run.data.params["data.n_letters"] == "60"
