@@ -4,7 +4,7 @@ Baselines share :class:`PriorClassifier` (the classes and their training prior):
 
 - :class:`MajorityClassifier`: the majority class; probabilities are the prior;
 - :class:`KeywordRuleClassifier`: the outcome read off the rationale's
-  concluding "is (not) medically necessary";
+  conclusion by the parser's verdict reader;
 - :class:`ClaimsCopyClassifier`: the claims administrator's guideline label
   copied through as the reviewer's.
 
@@ -16,8 +16,6 @@ maps labels it never saw the same way.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -27,6 +25,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_non_negative, validate_data
 
+from ..letters.verdict import rationale_verdict
 from ..records.schema import OVERTURNED, UPHELD
 
 
@@ -78,23 +77,14 @@ class MajorityClassifier(PriorClassifier):
 
 
 class KeywordRuleClassifier(PriorClassifier):
-    """Outcome from the rationale's conclusion: "not medically necessary" -> Upheld, "medically necessary" ->
-    Overturned.
+    """Outcome from the rationale's conclusion, read by :func:`imrml.letters.verdict.rationale_verdict` (the
+    reader the parser fills ``rationale_verdict`` with): upheld -> Upheld, overturned -> Overturned.
 
-    The last cue in ``column`` decides; a rationale with no cue gets the
-    training prior. ``confidence`` is the probability given to the rule's class.
+    A rationale whose verdict is partial or unclear gets the training prior.
+    ``confidence`` is the probability given to the rule's class.
     """
 
-    NEGATIVE = (
-        r"not\s+(?:medically\s+)?(?:necessary|indicated|appropriate|supported|recommended|approved|certified)"
-        r"|\bnon-?certif|\bdenied\b|\bupheld\b"
-    )
-    POSITIVE = (
-        r"(?:medically\s+necessary|(?:is|are|was|were)\s+(?:medically\s+)?(?:indicated|appropriate|supported"
-        r"|recommended|approved|certified)|\boverturned\b)"
-    )
-    _NEGATIVE = re.compile(NEGATIVE, re.IGNORECASE)
-    _POSITIVE = re.compile(POSITIVE, re.IGNORECASE)
+    _OUTCOMES = {"upheld": UPHELD, "overturned": OVERTURNED}
 
     def __init__(self, column: str = "rationale", confidence: float = 0.9):
         self.column = column
@@ -102,13 +92,8 @@ class KeywordRuleClassifier(PriorClassifier):
 
     @classmethod
     def rule(cls, text: str) -> str | None:
-        """Upheld, Overturned, or None when the text states no conclusion."""
-        last_neg = max((m.end() for m in cls._NEGATIVE.finditer(text)), default=-1)
-        last_pos = max((m.end() for m in cls._POSITIVE.finditer(text)), default=-1)
-        if last_neg < 0 and last_pos < 0:
-            return None
-        # "not medically necessary" ends where its "medically necessary" ends: a tie is the negation.
-        return UPHELD if last_neg >= last_pos else OVERTURNED
+        """Upheld, Overturned, or None when the text states no whole-item conclusion."""
+        return cls._OUTCOMES.get(rationale_verdict(text))
 
     def predict_proba(self, X):
         out = super().predict_proba(X)

@@ -77,6 +77,7 @@ class FeatureConfig:
     lexicon: bool = True
     structured: bool = True
     treatment_class: bool = True
+    guideline_mentions: bool = False  # the guidelines the rationale names (rationale view only)
     max_features: int = 50_000
     min_df: int = 2
     text_columns: list[str] | None = None
@@ -88,6 +89,7 @@ class FeatureConfig:
             "lexicon": self.lexicon,
             "structured": self.structured,
             "treatment_class": self.treatment_class,
+            "guideline_mentions": self.guideline_mentions,
             "max_features": self.max_features,
             "min_df": self.min_df,
         }
@@ -368,8 +370,10 @@ def _validate(exp: Experiment, err) -> None:
             "features.word_ngrams" if f.word_ngrams is True else "features.char_ngrams",
             "give [low, high] n-gram sizes, or false",
         )
+    if f.guideline_mentions and exp.view != "rationale":
+        raise err("features.guideline_mentions", "reads the rationale: it needs view = 'rationale'")
     if m.kind in LEARNED_KINDS and not (
-        f.word_ngrams or f.char_ngrams or f.lexicon or f.structured or f.treatment_class
+        f.word_ngrams or f.char_ngrams or f.lexicon or f.structured or f.treatment_class or f.guideline_mentions
     ):
         raise err("[features]", "every feature is disabled")
     if s.kind not in SPLITS:

@@ -3,7 +3,8 @@
 Over :class:`~imrml.learn.views.PrepareColumns`' output, every block non-negative:
 word n-gram TF-IDF on the view's text, character n-grams on the item as
 requested, the review cues, one-hot structured fields and the reviewer's
-specialties, scaled age and days from injury to UR, and the item's treatment class.
+specialties, scaled age and days from injury to UR, the item's treatment class,
+and (rationale view) the guidelines the rationale names.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from typing import Any
 
 import numpy as np
 from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, OneHotEncoder
 
 from .cues import LexiconFeatures
+from .guideline_mentions import mention_dicts
 from .treatments import treatment_classes, treatment_feature_names
 from .vectorizers import DistinctTfidfVectorizer, LineCachedTfidfVectorizer
 
@@ -47,6 +50,7 @@ def build_features(
     lexicon: bool = True,
     structured: bool = True,
     treatment_class: bool = True,
+    guideline_mentions: bool = False,
     max_features: int | None = 50_000,
     min_df: int = 2,
 ) -> ColumnTransformer:
@@ -56,7 +60,8 @@ def build_features(
     ``char_ngrams`` on ``item_text`` (short, where drug names and spellings vary);
     ``lexicon`` the review cues on ``text``; ``structured`` one-hot
     categorical fields, reviewer specialties, and scaled age and days from
-    injury to UR; ``treatment_class`` the item's class, one-hot.
+    injury to UR; ``treatment_class`` the item's class, one-hot;
+    ``guideline_mentions`` the guidelines the rationale names (rationale view only).
     """
     blocks: list[tuple[str, Any, Any]] = []
     if word_ngrams:
@@ -105,6 +110,19 @@ def build_features(
                     ]
                 ),
                 "item_text",
+            )
+        )
+    if guideline_mentions:
+        blocks.append(
+            (
+                "mentions",
+                Pipeline(
+                    [
+                        ("read", FunctionTransformer(mention_dicts, feature_names_out="one-to-one")),
+                        ("vectorize", DictVectorizer()),
+                    ]
+                ),
+                "rationale",
             )
         )
     if structured:

@@ -143,8 +143,9 @@ class PrepareColumns(TransformerMixin, BaseEstimator):
     """Derive the columns the features read from the view's columns.
 
     ``text`` joins ``text_columns``; ``item_text`` is the item as requested
-    (and the original request); ``days_injury_to_ur`` is the time from injury
-    to the UR denial; categorical columns get "" for missing.
+    (and the original request); ``rationale`` (rationale view) the rationale
+    alone; ``days_injury_to_ur`` is the time from injury to the UR denial;
+    categorical columns get "" for missing.
     """
 
     def __init__(self, text_columns: Sequence[str] = DEFAULT_TEXT_COLUMNS["case"]):
@@ -172,6 +173,8 @@ class PrepareColumns(TransformerMixin, BaseEstimator):
                 out[col] = pd.to_numeric(X[col], errors="coerce").astype(float)
             else:
                 out[col] = ["" if _is_missing(v) else str(v) for v in X[col]]
+        if "rationale" in X:  # the rationale alone, for the guideline-mention features
+            out["rationale"] = X["rationale"].fillna("").astype(str)
         if "date_of_injury" in X and "ur_denial_date" in X:
             out["days_injury_to_ur"] = [
                 days_between(a, b) for a, b in zip(X["date_of_injury"], X["ur_denial_date"], strict=True)

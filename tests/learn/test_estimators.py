@@ -55,7 +55,23 @@ def test_majority_and_keyword_rule(frame):
     assert KeywordRuleClassifier.rule("Therefore, the request is not medically necessary.") == "Upheld"
     assert KeywordRuleClassifier.rule("The request is, thus, medically necessary.") == "Overturned"
     assert KeywordRuleClassifier.rule("nothing to see") is None
+    assert KeywordRuleClassifier.rule("Medical necessity has not been established.") == "Upheld"
+    assert KeywordRuleClassifier.rule("The request is partially certified for 4 of the 8 visits.") is None
     assert (KeywordRuleClassifier().fit(frame, y).predict(frame) == y).all()
+
+
+@pytest.mark.shared
+def test_keyword_rule_reads_the_real_outcomes_from_the_rationale(dwc_items):
+    """Outcome from the rationale at macro-F1 >= 0.99 on the 120 real letters (a rule: nothing fitted but the prior)."""
+    from sklearn.metrics import f1_score
+
+    frame = records_to_frame(dwc_items)
+    y = frame["decision"].to_numpy()
+    predicted = KeywordRuleClassifier().fit(frame, y).predict(frame)
+    wrong = [
+        (r.case_id, r.item_index, r.decision) for r, p in zip(dwc_items, predicted, strict=True) if p != r.decision
+    ]
+    assert f1_score(y, predicted, average="macro") >= 0.99, wrong
 
 
 def test_claims_copy(frame):

@@ -3,6 +3,8 @@ nothing a file says is changed in code."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from imrml.learn.experiment import ExperimentError, load_experiment, parse_experiment
@@ -41,9 +43,17 @@ def test_shared_blocks_are_written_once(root, shipped):
     base = load_experiment(shipped[0])  # every shipped file extends _base.toml
     for p in shipped:
         assert 'extends = "_base.toml"' in p.read_text()
-        assert "[features]" not in p.read_text() and "[split]" not in p.read_text()
+        assert "[split]" not in p.read_text()
         e = load_experiment(p)
-        assert (e.features, e.split, e.data) == (base.features, base.split, base.data)
+        # a file's [features] only adds what the base leaves off: the mention features of the rationale-view
+        # family models
+        assert (replace(e.features, guideline_mentions=False), e.split, e.data) == (
+            base.features,
+            base.split,
+            base.data,
+        )
+        wants_mentions = e.view == "rationale" and e.target == "guideline_family" and not e.is_baseline
+        assert e.features.guideline_mentions == wants_mentions
     assert "# _base.toml" in base.text  # the run logs the experiment with its base
 
 
@@ -113,6 +123,7 @@ def test_model_parameters_reach_the_estimator_unchanged(tmp_path):
         ("[features]\nword_ngrams = [2]\n", "features.word_ngrams"),
         ("[features]\nchar_ngrams = true\n", "features.char_ngrams"),
         ('[features]\nmax_features = "many"\n', "features.max_features"),
+        ("[features]\nguideline_mentions = true\n", "features.guideline_mentions"),  # the case view has no rationale
         ('[model]\nkind = "keyword_rule"\n', "model.kind"),
         ('[model]\nkind = "claims_copy"\n', "model.kind"),
         ('[model.logreg]\nclass_weight = "heavy"\n', "model.logreg.class_weight"),
