@@ -2,7 +2,7 @@
 
 Each rationale is read by :func:`imrml.letters.mentions.find_mentions` (the citation grammar) into
 binary features: the label families it relies on and those it calls silent, the first family it
-relies on, the combined family those mentions give (:func:`~imrml.letters.mentions.mentioned_family`),
+relies on, the combined family those mentions give (:func:`~imrml.letters.mentions.family_of_mentions`),
 the guidelines it names ("MTUS Chronic Pain", "ODG Knee and Leg"), whether it cites pages, and
 whether it names no guideline at all. ``DictVectorizer`` (in :mod:`~imrml.learn.features`) learns
 the names.
@@ -10,7 +10,7 @@ the names.
 
 from __future__ import annotations
 
-from ..letters.mentions import find_mentions, mentioned_family, relied_on_families
+from ..letters.mentions import family_of_mentions, find_mentions, relied_on_families
 from .views import as_texts
 
 
@@ -26,7 +26,7 @@ def mention_features(rationale: str) -> dict[str, float]:
     first = next((m.label_family for m in mentions if not m.silent), None)
     if first is not None:
         out[f"first={first}"] = 1.0
-    out[f"rule={mentioned_family(rationale)}"] = 1.0
+    out[f"rule={family_of_mentions(mentions)}"] = 1.0
     if any(m.pages for m in mentions):
         out["pages"] = 1.0
     return out

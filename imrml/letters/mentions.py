@@ -218,13 +218,17 @@ def relied_on_families(mentions: list[Mention]) -> list[str]:
 
 
 def mentioned_family(rationale: str, default: str = "MTUS") -> str:
-    """The reviewer's combined family label ("MTUS", "ODG", "MTUS+ODG", ...) as the rationale's mentions give it.
+    """The reviewer's combined family label ("MTUS", "ODG", "MTUS+ODG", ...) as the rationale's mentions give it."""
+    return family_of_mentions(find_mentions(rationale), default)
+
+
+def family_of_mentions(mentions: list[Mention], default: str = "MTUS") -> str:
+    """The combined family label of a rationale's mentions.
 
     The label families the rationale relies on, in FAMILY_ORDER. When it names only guidelines it
     calls silent: ODG if the MTUS is silent, "other" if the ODG is silent too. ``default`` when it
     names none (most letters of 2016-2017 cite the MTUS).
     """
-    mentions = find_mentions(rationale)
     families = relied_on_families(mentions)
     if not families:
         silent = {m.label_family for m in mentions if m.silent}
