@@ -54,7 +54,7 @@ class ItemRecord:
     # from the letter
     source_file: str
     case_id: str
-    template: str  # "2013", "2014" or "2016": the letter generation it parsed as
+    template: str  # "2013", "2014", "2016", "maximus_imr" or "professional_review": the layout it parsed as
     decision_date: str | None = None  # ISO dates or None
     date_assigned: str | None = None
     ur_denial_date: str | None = None
