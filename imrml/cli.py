@@ -117,6 +117,18 @@ def _cmd_score(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    return _job("report:report_command")(
+        args.inputs,
+        args.output,
+        by=args.by,
+        since=args.since,
+        until=args.until,
+        min_count=args.min_count,
+        mlflow=args.mlflow,
+    )
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     return _job("demo:demo_command")(letters=args.letters, seed=args.seed, output=args.output)
 
@@ -235,6 +247,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some inputs were rejected")
     sp.set_defaults(func=_cmd_score)
+
+    sp = sub.add_parser(
+        "report",
+        help="tables and charts across letters: what was decided, and on which guideline",
+        description="Write one self-contained HTML page (charts inline, no network) with every table also as CSV "
+        "and every chart as SVG: the corpus, volume and overturn rate per month, outcome by treatment category and "
+        "drug class, by the reviewer's guideline family, guideline and topic, the claims administrator's guideline "
+        "against the reviewer's, items with no medical evidence cited, reviewer specialty and licensure, timing "
+        "against the limits in the Labor Code, patients, and the most frequent requests. Every rate has its count "
+        "and a Wilson 95%% interval.",
+    )
+    sp.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="letters (.pdf, .txt, or folders of them: parsed on the way) or parsed items (.jsonl, .parquet, .csv, "
+        "or a folder of them)",
+    )
+    sp.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="REPORT_DIR",
+        help="folder for report.html, tables/, charts/ and rejects.jsonl",
+    )
+    sp.add_argument(
+        "--by",
+        metavar="COLUMN",
+        help="put each table's groups side by side: year, template, "
+        "priority, treatment_category, ... (at most 12 groups)",
+    )
+    sp.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only items decided on or after DATE (YYYY-MM-DD); items without a decision date are left out",
+    )
+    sp.add_argument("--until", metavar="DATE", help="only items decided on or before DATE (YYYY-MM-DD)")
+    sp.add_argument(
+        "--min-count",
+        type=int,
+        default=20,
+        metavar="N",
+        help="groups with fewer than N items behind "
+        "their rate are marked small, and folded into 'other' in charts (default 20)",
+    )
+    sp.add_argument(
+        "--mlflow",
+        action="store_true",
+        help="log the report as an MLflow run's artifacts, with its headline numbers as metrics",
+    )
+    sp.set_defaults(func=_cmd_report)
 
     sp = sub.add_parser(
         "demo",

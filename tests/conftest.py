@@ -232,6 +232,19 @@ def build_records(n_letters: int = 60, seed: int = 0, overturn_rate: float = 0.2
     return out
 
 
+def items_table(records):
+    """An Arrow table of item records, as the report job hands it to the report."""
+    import pyarrow as pa
+
+    return pa.Table.from_pylist([r.to_dict() if isinstance(r, ItemRecord) else dict(r) for r in records])
+
+
+@pytest.fixture(scope="session")
+def make_items_table():
+    """``make_items_table(records)``: the records as one Arrow table."""
+    return items_table
+
+
 def build_citation_sample() -> list[ItemRecord]:
     """Three items whose citations cover the summary's cases: a page-only MTUS citation, an unmapped section,
     MTUS with ODG, a topic taken from the item, and no evidence cited."""
