@@ -16,7 +16,7 @@ INPUT      ?=
 OUTPUT     ?= data/scored/scored.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse bench-bad-input parse labels clean clean-mlflow train train-all ui promote bench-train synth bench-synth bench-score-workers
+.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse bench-bad-input parse labels clean clean-mlflow train train-all ui promote bench-train synth bench-synth bench-score-workers report bench-report
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -82,10 +82,18 @@ bench-score: $(STAMP) ## benchmark: items/s and peak memory scoring 10k, 100k, 1
 bench-score-workers: $(STAMP) ## benchmark: `imrml score` in process vs 2 workers at growing sizes (when workers pay)
 	$(BIN)/python benchmarks/bench_score_workers.py
 
-bench: bench-parse bench-bad-input bench-score bench-score-workers bench-train bench-synth ## run every benchmark; results in bench-results/
+bench-report: $(STAMP) ## benchmark: imrml report over 1,000,000 generated items (targets < 60 s, < 2 GB)
+	$(BIN)/python benchmarks/bench_report.py
+
+bench: bench-parse bench-bad-input bench-score bench-score-workers bench-train bench-synth bench-report ## run every benchmark; results in bench-results/
 
 score: $(STAMP) ## score the corpus (or INPUT=letters|items): make score MODEL=models:/outcome_case@champion [OUTPUT=data/scored/scored.csv]
 	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(or $(INPUT),$(CORPUS)) -o $(OUTPUT)
+
+REPORT_INPUT ?= data/demo/items.jsonl
+REPORT_DIR   ?= data/report
+report: $(STAMP) ## tables and charts across letters: make report [REPORT_INPUT=letters|items] [REPORT_DIR=data/report] [BY=year]
+	$(IMRML) report $(REPORT_INPUT) -o $(REPORT_DIR) $(if $(BY),--by $(BY))
 
 spark-test: $(STAMP) ## optional: score on local Spark via mlflow spark_udf (installs pyspark; needs Java 17+)
 	@$(BIN)/python -c "import pyspark" 2>/dev/null || $(BIN)/pip install --quiet 'pyspark>=4'
@@ -95,7 +103,7 @@ demo: $(STAMP) ## set up, then generate, parse, train both views, promote, score
 	$(IMRML) demo
 
 clean: ## remove the environment and generated data (keeps data/letters and the MLflow store)
-	rm -rf $(VENV) data/generated data/parsed data/scored data/demo bench-results
+	rm -rf $(VENV) data/generated data/parsed data/scored data/demo data/report bench-results
 
 clean-mlflow: ## remove the project's MLflow store (mlflow.db, mlartifacts/): every run and registered model
 	rm -rf mlflow.db mlartifacts

@@ -5,7 +5,15 @@ from pathlib import Path
 
 import mlflow
 
-for f in ("data/demo/scored.csv", "data/demo/items.jsonl", "data/demo/corpus/truth.jsonl", "mlflow.db"):
+for f in (
+    "data/demo/scored.csv",
+    "data/demo/items.jsonl",
+    "data/demo/corpus/truth.jsonl",
+    "mlflow.db",
+    "data/demo/report/report.html",
+    "data/demo/report/tables/corpus.csv",
+    "data/demo/report/charts/monthly.svg",
+):
     assert Path(f).is_file() and Path(f).stat().st_size, f"missing or empty: {f}"
 mlflow.set_tracking_uri("sqlite:///mlflow.db")
 client = mlflow.MlflowClient()
@@ -17,3 +25,7 @@ for name in names:
 rows = list(csv.DictReader(Path("data/demo/scored.csv").read_text().splitlines()))
 assert rows and {"prediction", "p_overturned", "model_name"} <= set(rows[0]), "scored.csv lacks its columns"
 print(f"  scored.csv: {len(rows)} rows")
+corpus = next(csv.DictReader(Path("data/demo/report/tables/corpus.csv").read_text().splitlines()))
+items = sum(1 for line in Path("data/demo/items.jsonl").read_text().splitlines() if line.strip())
+assert int(corpus["items"]) == items, f"the report counts {corpus['items']} items of {items}"
+print(f"  report: {corpus['letters']} letters, {corpus['items']} items")

@@ -2,9 +2,9 @@
 
 generate letters -> parse them -> label -> hold back a slice of letters -> train the
 outcome and guideline models for both views -> promote champions -> score the held-back
-slice with the outcome champion -> print a summary. Everything lands under ``data/demo``
-and the project's MLflow store; running it again reuses the corpus and any model that
-already has a champion.
+slice with the outcome champion -> write the report of the corpus -> print a summary.
+Everything lands under ``data/demo`` and the project's MLflow store; running it again
+reuses the corpus and any model that already has a champion.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..mlops.registry import CHAMPION, promote
 from ..mlops.tracking import configure_tracking, project_home
 from ..records.tables import read_items, write_jsonl
 from ..synth.corpus import write_corpus
+from .report import make_report
 from .score import score
 from .train import train_experiment
 
@@ -62,19 +63,19 @@ def run_demo(cfg: DemoConfig, experiments_dir: Path | None = None) -> int:
     out = cfg.out
     corpus = out / "corpus"
     if not (corpus / "truth.jsonl").exists():
-        print(f"[1/6] generating {cfg.letters} letters into {corpus} (seed {cfg.seed})")
+        print(f"[1/7] generating {cfg.letters} letters into {corpus} (seed {cfg.seed})")
         write_corpus(corpus, n=cfg.letters, seed=cfg.seed)
     else:
-        print(f"[1/6] reusing the generated letters in {corpus}")
+        print(f"[1/7] reusing the generated letters in {corpus}")
 
     items_path = out / "items.jsonl"
     if not items_path.exists():
-        print("[2/6] parsing the letters and labelling their citations")
+        print("[2/7] parsing the letters and labelling their citations")
         result = parse_paths([corpus / "letters"])
         write_jsonl((r.to_dict() for r in result.records), items_path)
         print(f"      {result.summary()}")
     else:
-        print(f"[2/6] reusing the parsed items in {items_path}")
+        print(f"[2/7] reusing the parsed items in {items_path}")
     records = read_items(items_path)
     train_path, holdout_path = out / "train_items.jsonl", out / "holdout_items.jsonl"
     train_rows = [r.to_dict() for r in records if not _held_back(r.case_id)]
@@ -83,7 +84,7 @@ def run_demo(cfg: DemoConfig, experiments_dir: Path | None = None) -> int:
     write_jsonl(hold_rows, holdout_path)
     n_letters = len({r.case_id for r in records})
     print(
-        f"[3/6] {n_letters} letters, {len(records)} items: {len(train_rows)} to train, "
+        f"[3/7] {n_letters} letters, {len(records)} items: {len(train_rows)} to train, "
         f"{len(hold_rows)} held back for scoring"
     )
 
@@ -93,24 +94,28 @@ def run_demo(cfg: DemoConfig, experiments_dir: Path | None = None) -> int:
             name = f"{target}_{view}"
             exp = load_experiment(experiments_dir / f"{name}_logreg.toml")
             if _has_champion(exp.registered_name):
-                print(f"[4/6] {name}: a champion exists, not retrained ('make clean-mlflow' to start over)")
+                print(f"[4/7] {name}: a champion exists, not retrained ('make clean-mlflow' to start over)")
                 headline[name] = "champion kept"
                 continue
-            print(f"[4/6] training {name} (logistic regression, grouped {exp.split.n_splits}-fold CV)")
+            print(f"[4/7] training {name} (logistic regression, grouped {exp.split.n_splits}-fold CV)")
             res = train_experiment(exp, data=str(train_path))
             metric = exp.primary_metric
             headline[name] = f"{metric}={res.metrics.get(metric, float('nan')):.3f}"
-            print(f"[5/6] {promote(exp.registered_name)[1]}")
+            print(f"[5/7] {promote(exp.registered_name)[1]}")
 
     scored = out / "scored.csv"
-    print(f"[6/6] scoring the held-back items with models:/outcome_case@champion -> {scored}")
+    print(f"[6/7] scoring the held-back items with models:/outcome_case@champion -> {scored}")
     result = score("models:/outcome_case@champion", [holdout_path], scored)
+    report_dir = out / "report"
+    print(f"[7/7] writing the report of the corpus's items -> {report_dir}")
+    _, page, _ = make_report([str(items_path)], report_dir)
     print()
     print("imrml demo: done")
     print(f"  data       {n_letters} generated letters, {len(records)} items ({corpus})")
     for name, line in headline.items():
         print(f"  {name:<28} {line}")
     print(f"  scored     {result.n_scored} held-back items -> {scored} ({len(result.rejects)} rejected)")
+    print(f"  report     {page.resolve()}  (open it in a browser; tables/ and charts/ beside it)")
     print(f"  tracking   {uri}")
     print("  MLflow UI  make ui   (then open http://127.0.0.1:5000)")
     print("  note       metrics above come from a generated corpus; see README for real-letter results")

@@ -35,7 +35,7 @@ from ..letters.parse import parse_paths
 from ..records.errors import UserError
 from ..records.schema import Reject
 from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, atomic_path, find_inputs, rejects_path_for, write_jsonl
-from ..report.frame import COLUMNS, OPTIONAL_COLUMNS, conform, report_frame, within_dates
+from ..report.frame import COLUMNS, DICTIONARY, OPTIONAL_COLUMNS, conform, report_frame, within_dates
 from ..report.page import render
 from ..report.sections import Report, build
 from .inputs import NOT_ITEMS, is_item_table
@@ -116,7 +116,11 @@ def _read_table(path: Path, rejects: list[Reject]) -> pa.Table | None:
             if not is_item_table(names):
                 rejects.append(Reject(str(path), NOT_ITEMS))
                 return None
-            table = pq.read_table(path, columns=[c for c in (*COLUMNS, *OPTIONAL_COLUMNS) if c in names])
+            table = pq.read_table(
+                path,
+                columns=[c for c in (*COLUMNS, *OPTIONAL_COLUMNS) if c in names],
+                read_dictionary=[c for c in DICTIONARY if c in names],
+            )
         elif suffix == ".csv":
             table = _read_csv(path)
             if table is None:

@@ -24,7 +24,7 @@ STYLE = {
     "svg.fonttype": "none",
     "svg.hashsalt": "imrml-report",
     "font.family": "sans-serif",
-    "font.size": 9,
+    "font.size": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.titlelocation": "left",
@@ -118,6 +118,8 @@ def rate_bars(
     ``by``, one bar per ``by`` group in each row."""
     if table.empty or not (table[n] > 0).any():
         return empty(title, "No items to draw.")
+    if by == label or by not in table:
+        by = None  # the bars are the groups themselves
     t = fold_small(table, label, k, n, min_count, by)
     labels = list(dict.fromkeys(t[label]))
     if sort:
@@ -152,7 +154,7 @@ def rate_bars(
                     p,
                     f"{r:.1%} ({int(kk):,} of {int(nn):,})",
                     va="center",
-                    fontsize=7,
+                    fontsize=8,
                     color="#333",
                 )
     ax.set_yticks(y, [_short(v) for v in labels])
@@ -161,7 +163,7 @@ def rate_bars(
     ax.set_xlabel(f"{xlabel} (bars: 95% interval)")
     ax.set_title(title)
     if by:
-        ax.legend(title=by, fontsize=7, title_fontsize=7, loc="lower right", frameon=False)
+        ax.legend(title=by, fontsize=8, title_fontsize=8, loc="lower right", frameon=False)
     return fig
 
 
@@ -206,7 +208,7 @@ def monthly(table: pd.DataFrame, unknown: str, by: str | None = None) -> Figure:
     step = max(1, len(months) // 24)
     bottom.set_xticks(x[::step], months[::step], rotation=90, fontsize=7)
     if by:
-        top.legend(title=by, fontsize=7, title_fontsize=7, frameon=False, ncols=min(len(groups), 6))
+        top.legend(title=by, fontsize=8, title_fontsize=8, frameon=False, ncols=min(len(groups), 6))
     return fig
 
 
@@ -251,6 +253,7 @@ def heatmap(matrix: pd.DataFrame, level: str) -> Figure:
 @styled
 def timing(table: pd.DataFrame, unknown: str, by: str | None = None) -> Figure:
     """Median (bar) and 90th percentile (tick) days per interval and priority, with the statutory limit."""
+    by = None if by == "priority" else by  # the rows are per priority already
     t = table[table["priority"].astype(str) != unknown]
     if t.empty:
         return empty(
@@ -291,7 +294,7 @@ def timing(table: pd.DataFrame, unknown: str, by: str | None = None) -> Figure:
     ax.set_yticks(y, rows)
     ax.set_xlabel("days")
     ax.set_title("Days between the letter's dates: median, 90th percentile and the statutory limit")
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
     return fig
 
 

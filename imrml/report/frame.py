@@ -57,11 +57,17 @@ COLUMNS: dict[str, pa.DataType] = {
 OPTIONAL_COLUMNS: dict[str, pa.DataType] = {
     "reviewer_specialties_normalized": STRINGS,
     "reviewer_licensure_normalized": STRINGS,
+    "request_kind": STRING,  # "medication" or "service"
+    "drug_generic": STRING,
     "drug_class": STRING,
-    "generic_drug": STRING,
     "service_type": STRING,
-    "body_part": STRING,
+    "body_parts": STRINGS,
+    "rationale_verdict": STRING,  # the conclusion read from the rationale: upheld, overturned, partial, unclear
 }
+# Read dictionary-encoded (few distinct values; dates repeat by the day): less memory, and every string
+# function runs once per distinct value
+DICTIONARY = tuple(name for name, typ in {**COLUMNS, **OPTIONAL_COLUMNS}.items() if typ == STRING)
+STRING_DICTIONARY = pa.dictionary(pa.int32(), STRING)
 DATES = ("decision_date", "date_assigned", "ur_denial_date", "application_received", "date_of_injury")
 LABELS = ("guideline_family", "guideline_topic", "claims_guideline_family", "claims_guideline_topic")
 
@@ -109,7 +115,13 @@ def conform(table: pa.Table) -> pa.Table:
         if name == "reviewer_guideline":
             arrays.append(_citations(col))
         elif name in DATES and (pa.types.is_date(col.type) or pa.types.is_timestamp(col.type)):
-            arrays.append(pc.strftime(col, format="%Y-%m-%d"))
+            arrays.append(pc.dictionary_encode(pc.strftime(col, format="%Y-%m-%d")))
+        elif typ == STRING:
+            arrays.append(
+                col.cast(STRING_DICTIONARY)
+                if pa.types.is_dictionary(col.type)
+                else pc.dictionary_encode(col.cast(STRING))
+            )
         elif pa.types.is_null(col.type) or col.type != typ:
             arrays.append(col.cast(typ))
         else:
@@ -145,14 +157,15 @@ def report_frame(table: pa.Table) -> pd.DataFrame:
     (NO_DATE when the letter states none: 2014-template letters have no header); ``days: A -> B`` for each
     pair of dates; ``years_injury_to_ur``; ``treatment_class``, ``treatment_category`` and
     ``treatment_subcategory``; ``age_band`` and ``injury_to_ur_band``; ``reviewer_guidelines`` (the
-    guidelines the reviewer cited, one label per guideline); ``specialty`` and ``licensure`` lists.
+    guidelines the reviewer cited, one label per guideline); ``specialty`` and ``licensure`` lists (and
+    ``body_part`` when the input has the request's ``body_parts``).
     Categorical columns have UNKNOWN for a missing value, last.
     """
     t = conform(table)
     decision_date = t.column("decision_date")
     derived = {
-        "month": pc.utf8_slice_codeunits(decision_date, 0, 7),
-        "year": pc.utf8_slice_codeunits(decision_date, 0, 4),
+        "month": _per_value(decision_date, lambda v: pc.utf8_slice_codeunits(v, 0, 7)),
+        "year": _per_value(decision_date, lambda v: pc.utf8_slice_codeunits(v, 0, 4)),
     }
     dates = {c: _date(t.column(c)) for c in DATES}
     for a, b in (
@@ -167,28 +180,41 @@ def report_frame(table: pa.Table) -> pd.DataFrame:
     derived["reviewer_guidelines"] = _guidelines(t.column("reviewer_guideline"))
     derived["specialty"] = _specialties(t)
     derived["licensure"] = _licensure(t)
+    lists = ["reviewer_guidelines", "specialty", "licensure"]
+    if "body_parts" in t.column_names:
+        derived["body_part"] = t.column("body_parts")
+        lists.append("body_part")
     for c in DATES:
         t = t.set_column(t.schema.get_field_index(c), c, dates[c])
-    t = t.drop_columns(["reviewer_guideline", "reviewer_specialties", "reviewer_licensure"])
+    t = t.drop_columns(
+        [
+            c
+            for c in t.column_names
+            if c
+            in (
+                "reviewer_guideline",
+                "reviewer_specialties",
+                "reviewer_licensure",
+                "reviewer_specialties_normalized",
+                "reviewer_licensure_normalized",
+                "body_parts",
+            )
+        ]
+    )
     for name, column in derived.items():
         t = t.append_column(name, column)
-    categorical = [
-        c for c in t.column_names if pa.types.is_string(t.schema.field(c).type) and c not in ("decision_date",)
-    ]
-    t = t.set_column(t.schema.get_field_index("case_id"), "case_id", pc.fill_null(t.column("case_id"), ""))
+    categorical = [c for c in t.column_names if t.schema.field(c).type in (STRING, STRING_DICTIONARY)]
     for c in categorical:
-        t = t.set_column(t.schema.get_field_index(c), c, pc.dictionary_encode(t.column(c)))
-    lists = {
-        t.schema.field(c).type: pd.ArrowDtype(t.schema.field(c).type)
-        for c in ("reviewer_guidelines", "specialty", "licensure")
-    }
-    df = t.to_pandas(types_mapper=lists.get, date_as_object=False, self_destruct=True)
+        if t.schema.field(c).type == STRING:
+            t = t.set_column(t.schema.get_field_index(c), c, pc.dictionary_encode(t.column(c)))
+    arrow_backed = {t.schema.field(c).type: pd.ArrowDtype(t.schema.field(c).type) for c in lists}
+    df = t.to_pandas(types_mapper=arrow_backed.get, date_as_object=False, self_destruct=True)
     del t
 
     df["decided"] = df["decision"].isin([UPHELD, OVERTURNED]).to_numpy()
     df["overturned"] = (df["decision"] == OVERTURNED).to_numpy()
     df["treatment_class"] = _per_distinct(df["item"], treatment_class)
-    df["treatment_category"] = df["treatment_class"].map(CATEGORY_OF_CLASS).astype("category")
+    df["treatment_category"] = _category(df)
     df["treatment_subcategory"] = _subcategory(df)
     df["age_band"] = pd.cut(df["patient_age"], AGE_BANDS[0], labels=AGE_BANDS[1], right=False)
     df["injury_to_ur_band"] = pd.cut(
@@ -212,7 +238,18 @@ def report_frame(table: pa.Table) -> pd.DataFrame:
 
 def _date(col: pa.ChunkedArray) -> pa.ChunkedArray:
     """ISO date strings as date32; a string that is not a date is null."""
-    return pc.cast(pc.strptime(col, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
+    return _per_value(
+        col, lambda v: pc.cast(pc.strptime(v, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32())
+    )
+
+
+def _per_value(col: pa.ChunkedArray, fn) -> pa.ChunkedArray:
+    """``fn`` (an Arrow function of a string array) of a column, computed once per distinct value when the
+    column is dictionary-encoded; a plain column."""
+    if not pa.types.is_dictionary(col.type):
+        return fn(col)
+    empty = fn(pa.array([], STRING))
+    return pa.chunked_array([pc.take(fn(chunk.dictionary), chunk.indices) for chunk in col.chunks], type=empty.type)
 
 
 def _with_unknown(s: pd.Series, unknown: str, keep_order: bool = False) -> pd.Series:
@@ -234,13 +271,23 @@ def _per_distinct(s: pd.Series, fn) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(out, names), index=s.index)
 
 
+def _category(df: pd.DataFrame) -> pd.Series:
+    """The treatment category of the item's class; "Pharmaceuticals" for every request the record reads
+    as a medication when the input has ``request_kind``."""
+    category = df["treatment_class"].map(CATEGORY_OF_CLASS).astype(object)
+    if "request_kind" in df:
+        category = category.where(df["request_kind"].astype(object) != "medication", "Pharmaceuticals")
+    return category.astype("category")
+
+
 def _subcategory(df: pd.DataFrame) -> pd.Series:
-    """Drug class for medications, treatment class for everything else; the record's ``drug_class``
-    when the input has it (normalized requests), else the item's treatment class."""
-    sub = df["treatment_class"].astype(str)
+    """Drug class for medications, treatment class for everything else: the record's ``drug_class`` when
+    the input has it (requests read into fields), else the item's treatment class."""
+    sub = df["treatment_class"].astype(object)
     if "drug_class" in df:
-        drug = df["drug_class"].astype("object")
-        sub = sub.where(drug.isna() | (df["treatment_category"] != "Pharmaceuticals"), drug.astype(str))
+        drug = df["drug_class"].astype(object)
+        medication = (df["treatment_category"] == "Pharmaceuticals").to_numpy() & drug.notna().to_numpy()
+        sub = sub.where(~medication, drug.map(lambda v: v[:1].upper() + v[1:] if isinstance(v, str) else v))
     return sub.astype("category")
 
 
@@ -292,10 +339,10 @@ def _guidelines(col: pa.ChunkedArray) -> pa.ChunkedArray:
     else:
         codes, label_names = np.zeros(0, dtype=np.int64), pd.Index([])
     names = [*map(str, label_names), NO_CITATION]
-    empty = np.setdiff1d(np.arange(n), parents)
-    rows = np.concatenate([parents, empty])
-    values = np.concatenate([codes, np.full(len(empty), len(names) - 1)])
-    pairs = np.unique(rows.astype(np.int64) * len(names) + values)  # distinct (item, guideline), by item
+    empty = np.flatnonzero(np.bincount(parents, minlength=n) == 0)
+    pairs = np.concatenate([parents.astype(np.int64) * len(names) + codes, empty * len(names) + len(names) - 1])
+    pairs.sort()  # by item, then guideline; a guideline cited twice by one item counts once
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if len(pairs) else pairs
     rows, values = pairs // len(names), pairs % len(names)
     offsets = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))]).astype(np.int32)
     strings = pc.take(pa.array(names, STRING), pa.array(values))

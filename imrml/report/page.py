@@ -96,12 +96,14 @@ def display(table: Table, by: str | None, min_count: int) -> dict[str, Any]:
     if table.transpose:
         return _transposed(table, by)
     labels = dict(table.labels)
-    if by not in data.columns:  # a table of the whole input (the rejects): not grouped
-        by = None
+    if by not in data.columns or not [k for k in labels if k != by]:
+        by = None  # a table of the whole input (the rejects), or one whose rows are the groups themselves
     if by and not table.side_by_side:
         labels = {by: by, **{k: v for k, v in labels.items() if k != by}}
     if not by or not table.side_by_side:
         header = [[Cell(h) for h in labels.values()] + [Cell(h, cls="num") for _, h, _ in table.values]]
+        if data.empty:
+            return {"header": header, "rows": [{"cells": [Cell("none")], "cls": ""}], "spans": []}
         rows = []
         for _, r in data.iterrows():
             small = _is_small(r, table.small, min_count)
@@ -121,7 +123,10 @@ def _side_by_side(table: Table, by: str, min_count: int) -> dict[str, Any]:
     groups = list(dict.fromkeys(data[by].astype(str)))
     data = data.assign(**{by: data[by].astype(str)})
     wide = {g: d.set_index(keys) for g, d in data.groupby(by, sort=False)}
-    index = list(dict.fromkeys(tuple(r) for r in data[keys].astype(str).itertuples(index=False)))
+    ordered = data[keys].drop_duplicates()
+    if all(isinstance(data[k].dtype, pd.CategoricalDtype) for k in keys):  # in the labels' own order, unknown last
+        ordered = ordered.sort_values(keys)
+    index = list(dict.fromkeys(tuple(r) for r in ordered.astype(str).itertuples(index=False)))
     spans = [{"text": "", "span": len(keys)}] + [{"text": f"{by} {g}", "span": len(values)} for g in groups]
     header = [[Cell(table.labels[k]) for k in keys] + [Cell(h, cls="num") for _ in groups for _, h, _ in values]]
     rows = []

@@ -187,6 +187,20 @@ def _corpus(df, by, draw: _Drawer, rejects) -> Section:
         )
     )
     s.chart(draw.chart("items_per_letter", charts.letter_sizes(sizes, by), "Letters by items decided."))
+    if "rationale_verdict" in df:
+        s.tables.append(
+            Table(
+                "verdicts",
+                "Stated decision against the rationale's conclusion",
+                "Items by the decision the letter states and the conclusion read from the reviewer's rationale "
+                "(upheld, overturned, partial, unclear), with each pair's share of the decision's items. Items "
+                "where the two disagree are worth reading by hand.",
+                tables.verdicts(df, by),
+                {"decision": "stated decision", "rationale_verdict": "rationale's conclusion"},
+                [("items", "items", "count"), ("share", "share of the decision", "rate")],
+                small="decision_items",
+            )
+        )
     return s
 
 
@@ -262,7 +276,37 @@ def _treatment(df, by, draw: _Drawer) -> Section:
             "Share of decided items overturned.",
         )
     )
+    _request_fields(s, df, by, draw)
     return s
+
+
+# Fields the record reads from the request (when the input has them): (column, table, title, what it is)
+REQUEST_FIELDS = (
+    ("drug_generic", "drugs", "By drug (generic name)", "medications by their generic name"),
+    ("service_type", "service_types", "By service type", "services by their type"),
+    ("body_part", "body_parts", "By body part", "services by the body part they name (one item can name two)"),
+)
+
+
+def _request_fields(s: Section, df, by, draw: _Drawer, n: int = 40) -> None:
+    """The drug, service type and body part tables, for an input whose records read requests into fields."""
+    for column, name, title, what in REQUEST_FIELDS:
+        if column not in df:
+            continue
+        full = tables.exploded(df, column, by) if column == "body_part" else tables.overturn_by(df, column, by)
+        t = tables.most_frequent(full, column, by, n)
+        note = f"The {n} most frequent {what}, as the record reads them from the request. {RATE_NOTE}"
+        s.tables.append(Table(name, title, note, t, {column: column.replace("_", " ")}, OUTCOME))
+        s.chart(
+            draw.rates(
+                name,
+                tables.most_frequent(full, column, by, 25),
+                column,
+                f"Overturned, {title[3:]}",
+                "The 25 most frequent; share of decided items overturned.",
+                sort=False,
+            )
+        )
 
 
 def _guidelines(df, by, draw: _Drawer) -> Section:
@@ -590,12 +634,6 @@ def _requests(df, by, draw: _Drawer, top: int) -> Section:
 def headline(df: pd.DataFrame) -> dict[str, float]:
     """The numbers a run is logged with: volume, overturn rate, evidence, agreement and timing."""
     c = tables.corpus(df).iloc[0]
-    ne = tables.no_evidence(df)
-    ne_all = ne[ne["template"] == "all"].iloc[0]
-    fam = tables.agreement(df, "family")
-    same = fam["claims_guideline_family"].astype(str) == fam["guideline_family"].astype(str)
-    t = tables.timing(df)
-    app = t[(t["interval"] == INTERVALS[0].name) & (t["priority"].astype(str) == "Standard")]
     out = {
         "letters": float(c["letters"]),
         "items": float(c["items"]),
@@ -605,9 +643,13 @@ def headline(df: pd.DataFrame) -> dict[str, float]:
         "overturn_rate_ci_high": float(c["overturn_rate_ci_high"]),
         "items_per_letter": float(c["items_per_letter_mean"]),
         "items_without_decision_date": float(c["items_without_decision_date"]),
-        "no_evidence_share": float(ne_all["share"]),
-        "family_agreement": float(fam.loc[same, "items"].sum() / max(fam["items"].sum(), 1)),
+        "no_evidence_share": float((df["guideline_family"] == "none").mean()),
+        "family_agreement": float(
+            (df["claims_guideline_family"].astype(str) == df["guideline_family"].astype(str)).mean()
+        ),
     }
+    t = tables.timing(df)
+    app = t[(t["interval"] == INTERVALS[0].name) & (t["priority"].astype(str).str.lower() == "standard")]
     if len(app):
         out["median_days_application_to_decision"] = float(app["median_days"].iloc[0])
         out["past_30_days_share"] = float(app["past_limit_share"].iloc[0])

@@ -141,3 +141,43 @@ def test_patients_shows_every_dimension(frame):
     t = tables.patients(frame)
     assert set(t["dimension"]) == {"age", "sex", "years from injury to UR denial"}
     assert t.groupby("dimension")["items"].sum().eq(6).all()
+
+
+def test_request_fields_group_when_the_input_has_them(make_items_table):
+    from imrml.report.sections import build
+
+    rows = [
+        {
+            **_rec("A", 1).to_dict(),
+            "request_kind": "medication",
+            "drug_generic": "hydrocodone/acetaminophen",
+            "drug_class": "opioids",
+            "service_type": None,
+            "body_parts": [],
+            "rationale_verdict": "upheld",
+        },
+        {
+            **_rec("A", 2, "Overturned", item="Physical therapy x 8 lumbar").to_dict(),
+            "request_kind": "service",
+            "drug_generic": None,
+            "drug_class": None,
+            "service_type": "physical therapy",
+            "body_parts": ["lumbar spine", "knee"],
+            "rationale_verdict": "upheld",
+        },
+    ]
+    df = report_frame(make_items_table(rows))
+    assert df["treatment_subcategory"].astype(str).tolist() == ["Opioids", "Physical medicine"]
+    parts = tables.exploded(df, "body_part").set_index("body_part")
+    assert parts.loc["knee", "overturned"] == 1 and parts.loc[UNKNOWN, "items"] == 1
+    v = tables.verdicts(df).set_index(["decision", "rationale_verdict"])
+    assert v.loc[("Overturned", "upheld"), "share"] == 1.0
+    names = {t.name for t in build(df).tables()}
+    assert {"drugs", "service_types", "body_parts", "verdicts"} <= names
+
+
+def test_request_tables_are_absent_without_the_fields(frame):
+    from imrml.report.sections import build
+
+    names = {t.name for t in build(frame).tables()}
+    assert not names & {"drugs", "service_types", "body_parts", "verdicts"}

@@ -1,0 +1,128 @@
+"""The report at scale: `imrml report` over 1,000,000 generated items, wall time and peak memory.
+
+Data: `imrml synth -n 50000 --seed 7` (50,000 generated letters, about 105,600 true items), written to a
+Parquet dataset 10 times over with `-R<k>` appended to each case id and source file (k = 0..9): about
+1,056,000 items in 500,000 letters, 10 files, as `imrml parse -o x.parquet` writes them (dates as ISO
+strings, lists as lists). Replicas repeat the same item texts, so there are far fewer distinct requests than
+in a million real items (the report labels each distinct text and citation once); the number is in the results.
+
+Each run is `imrml report DATASET -o OUT [--by year]` in a fresh process: its wall time covers starting
+Python, imports, reading, every table, every chart and writing the files; its peak RSS is that process's
+(os.wait4). Runs are sequential. Targets (issue 14): under 60 s and under 2 GB.
+
+    python benchmarks/bench_report.py [--letters 50000] [--copies 10] [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+import pyarrow.parquet as pq
+from _common import ROOT, save
+
+from imrml.synth.corpus import write_corpus
+
+WORK = ROOT / "data" / "bench-report"
+TARGET_S, TARGET_MB = 60, 2048
+
+
+def build_dataset(letters: int, copies: int) -> tuple[Path, dict]:
+    """The replicated Parquet dataset (made once), and what it holds."""
+    corpus = WORK / f"gen{letters}"
+    if not (corpus / "truth.jsonl").exists():
+        print(f"generating {letters:,} letters into {corpus} ...", flush=True)
+        write_corpus(corpus, n=letters, seed=7)
+    out = WORK / f"items-{letters}x{copies}"
+    if not out.exists():
+        table = pj.read_json(corpus / "truth.jsonl", read_options=pj.ReadOptions(block_size=1 << 26))
+        for name in ("decision_date", "date_assigned", "ur_denial_date", "application_received", "date_of_injury"):
+            i = table.schema.get_field_index(name)
+            if pa.types.is_timestamp(table.schema.field(i).type):  # JSON inference made them timestamps
+                table = table.set_column(i, name, pc.strftime(table.column(i), format="%Y-%m-%d"))
+        tmp = out.with_name(out.name + ".part")
+        tmp.mkdir(parents=True, exist_ok=True)
+        for k in range(copies):
+            t = table
+            for col in ("case_id", "source_file"):
+                i = t.schema.get_field_index(col)
+                t = t.set_column(i, col, pc.binary_join_element_wise(t.column(col), pa.scalar(f"-R{k}"), ""))
+            pq.write_table(t, tmp / f"part-{k:02d}.parquet")
+        os.replace(tmp, out)
+    dataset = pq.read_table(out, columns=["case_id", "item"])
+    info = {
+        "items": dataset.num_rows,
+        "letters": pc.count_distinct(dataset.column("case_id")).as_py(),
+        "distinct_item_texts": pc.count_distinct(dataset.column("item")).as_py(),
+        "files": len(list(out.glob("*.parquet"))),
+        "megabytes": round(sum(f.stat().st_size for f in out.glob("*.parquet")) / 1e6),
+        "source": f"imrml synth -n {letters} --seed 7, replicated {copies} times with new case ids",
+    }
+    return out, info
+
+
+def run(dataset: Path, by: str | None) -> dict:
+    """One `imrml report` in a fresh process: wall seconds and peak RSS."""
+    out = WORK / f"report-{by or 'all'}"
+    cmd = [sys.executable, "-m", "imrml", "report", str(dataset), "-o", str(out), *(["--by", by] if by else [])]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"imrml report failed:\n{stderr}")
+    return {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "page_kb": round((out / "report.html").stat().st_size / 1024),
+        "output": stdout.strip().splitlines()[-1],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--letters", type=int, default=50_000)
+    ap.add_argument("--copies", type=int, default=10)
+    ap.add_argument("--repeat", type=int, default=2)
+    a = ap.parse_args()
+    dataset, info = build_dataset(a.letters, a.copies)
+    print(f"data: {info}", flush=True)
+    results = []
+    for by in (None, "year"):
+        runs = [run(dataset, by) for _ in range(a.repeat)]
+        for r in runs:
+            print(f"--by {by or '-'}: {r['wall_s']} s, {r['peak_rss_mb']} MB", flush=True)
+        best = min(runs, key=lambda r: r["wall_s"])
+        results.append(
+            {
+                "by": by,
+                "best_wall_s": best["wall_s"],
+                "cpu_s": best["cpu_s"],
+                "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+                "page_kb": best["page_kb"],
+                "runs": runs,
+                "within_targets": best["wall_s"] < TARGET_S and max(r["peak_rss_mb"] for r in runs) < TARGET_MB,
+            }
+        )
+    save(
+        "report",
+        {
+            "data": info,
+            "targets": {"wall_s": TARGET_S, "peak_rss_mb": TARGET_MB},
+            "results": results,
+            "note": "2-core machine shared with other work; one run at a time",
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
