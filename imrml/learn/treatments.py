@@ -12,8 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 import re2
 
-from .views import as_texts
-
 # First match wins: order puts the specific before the general (a lidocaine
 # patch is topical, not an injection; Butrans is an opioid, not a patch).
 TREATMENT_CLASSES: tuple[tuple[str, str], ...] = (
@@ -128,6 +126,8 @@ def treatment_class(item: str | None) -> str:
 
 
 def treatment_classes(X) -> np.ndarray:
+    from .views import as_texts  # here, not at the top: treatment_class alone (the report) needs no scikit-learn
+
     return np.asarray([[treatment_class(t)] for t in as_texts(X)], dtype=object)
 
 
