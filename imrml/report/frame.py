@@ -98,6 +98,32 @@ CATEGORY_OF_CLASS = {
     "Home health/facility care": "Home health and facility care",
     UNKNOWN_CLASS: "(not classified)",
 }
+# The same categories from the record's service type (imrml/letters/data/service_types.csv), when it has one
+CATEGORY_OF_SERVICE = {
+    "functional capacity evaluation": "Evaluation and management",
+    "consultation": "Evaluation and management",
+    "surgical assistant": "Surgery",
+    "surgery": "Surgery",
+    "EMG/NCV": "Diagnostics and imaging",
+    "EEG": "Diagnostics and imaging",
+    "MRI": "Diagnostics and imaging",
+    "CT": "Diagnostics and imaging",
+    "bone scan": "Diagnostics and imaging",
+    "x-ray": "Diagnostics and imaging",
+    "diagnostic ultrasound": "Diagnostics and imaging",
+    "lab test": "Diagnostics and imaging",
+    "psychological": "Psychological services",
+    "inpatient/program": "Rehabilitation and physical medicine",
+    "acupuncture": "Rehabilitation and physical medicine",
+    "chiropractic": "Rehabilitation and physical medicine",
+    "occupational therapy": "Rehabilitation and physical medicine",
+    "physical therapy": "Rehabilitation and physical medicine",
+    "physical modality": "Rehabilitation and physical medicine",
+    "injection": "Injections",
+    "DME": "Durable medical equipment",
+    "home health": "Home health and facility care",
+    "transportation": "Home health and facility care",
+}
 AGE_BANDS = ((0, 30, 40, 50, 60, 200), ("under 30", "30-39", "40-49", "50-59", "60 and over"))
 INJURY_YEARS_BANDS = ((-np.inf, 1, 2, 5, 10, np.inf), ("under 1", "1-2", "2-5", "5-10", "10 and more"))
 
@@ -105,7 +131,7 @@ INJURY_YEARS_BANDS = ((-np.inf, 1, 2, 5, 10, np.inf), ("under 1", "1-2", "2-5", 
 def conform(table: pa.Table) -> pa.Table:
     """``table`` with exactly the report's columns (and the optional ones it has), cast to their types;
     a missing column is all null."""
-    wanted = {**COLUMNS, **{k: v for k, v in OPTIONAL_COLUMNS.items() if k in table.column_names}}
+    wanted = {**COLUMNS, **{k: v for k, v in OPTIONAL_COLUMNS.items() if _filled(table, k)}}
     arrays = []
     for name, typ in wanted.items():
         if name not in table.column_names:
@@ -127,6 +153,17 @@ def conform(table: pa.Table) -> pa.Table:
         else:
             arrays.append(col)
     return pa.table(arrays, names=list(wanted))
+
+
+def _filled(table: pa.Table, name: str) -> bool:
+    """The table has the column with a value in some row (records made before a field existed carry it
+    empty: the report then falls back as if it were absent)."""
+    if name not in table.column_names:
+        return False
+    col = table.column(name)
+    if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+        return pc.sum(pc.fill_null(pc.list_value_length(col), 0)).as_py() not in (None, 0)
+    return col.null_count < len(col)
 
 
 def _citations(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -272,37 +309,52 @@ def _per_distinct(s: pd.Series, fn) -> pd.Series:
 
 
 def _category(df: pd.DataFrame) -> pd.Series:
-    """The treatment category of the item's class; "Pharmaceuticals" for every request the record reads
-    as a medication when the input has ``request_kind``."""
+    """The treatment category: from the record's request fields when the input has them (a medication is
+    "Pharmaceuticals"; a service takes its type's category), else from the item's treatment class."""
     category = df["treatment_class"].map(CATEGORY_OF_CLASS).astype(object)
+    if "service_type" in df:
+        by_service = df["service_type"].astype(object).map(CATEGORY_OF_SERVICE)
+        category = category.where(by_service.isna(), by_service)
     if "request_kind" in df:
         category = category.where(df["request_kind"].astype(object) != "medication", "Pharmaceuticals")
     return category.astype("category")
 
 
 def _subcategory(df: pd.DataFrame) -> pd.Series:
-    """Drug class for medications, treatment class for everything else: the record's ``drug_class`` when
-    the input has it (requests read into fields), else the item's treatment class."""
+    """The drug class of a medication and the type of a service, from the record's request fields when the
+    input has them; else the item's treatment class."""
     sub = df["treatment_class"].astype(object)
-    if "drug_class" in df:
-        drug = df["drug_class"].astype(object)
-        medication = (df["treatment_category"] == "Pharmaceuticals").to_numpy() & drug.notna().to_numpy()
-        sub = sub.where(~medication, drug.map(lambda v: v[:1].upper() + v[1:] if isinstance(v, str) else v))
+    medication = (df["treatment_category"] == "Pharmaceuticals").to_numpy()
+    for column, applies in (("drug_class", medication), ("service_type", ~medication)):
+        if column in df:
+            value = df[column].astype(object)
+            sub = sub.where(~(applies & value.notna().to_numpy()), value.map(_capitalized))
     return sub.astype("category")
 
 
+def _capitalized(v):
+    return v[:1].upper() + v[1:] if isinstance(v, str) else v
+
+
 def _specialties(t: pa.Table) -> pa.ChunkedArray:
-    """The reviewer's specialties: the normalized field when the input has it, else as written with
+    """The reviewer's specialties: the record's normalized ones where it has them, else as written with
     spacing and "&" folded ("Physical Medicine & Rehabilitation" = "... and ...")."""
-    if "reviewer_specialties_normalized" in t.column_names:
-        return t.column("reviewer_specialties_normalized")
-    return _map_list(t.column("reviewer_specialties"), lambda s: " ".join(s.replace("&", " and ").split()))
+    written = _map_list(t.column("reviewer_specialties"), lambda s: " ".join(s.replace("&", " and ").split()))
+    return _normalized_or(t, "reviewer_specialties_normalized", written)
 
 
 def _licensure(t: pa.Table) -> pa.ChunkedArray:
-    if "reviewer_licensure_normalized" in t.column_names:
-        return t.column("reviewer_licensure_normalized")
-    return _map_list(t.column("reviewer_licensure"), lambda s: " ".join(s.split()))
+    written = _map_list(t.column("reviewer_licensure"), lambda s: " ".join(s.split()))
+    return _normalized_or(t, "reviewer_licensure_normalized", written)
+
+
+def _normalized_or(t: pa.Table, column: str, written: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Per item, the normalized list when it is not empty, else ``written``."""
+    if column not in t.column_names:
+        return written
+    normalized = t.column(column)
+    has = pc.greater(pc.fill_null(pc.list_value_length(normalized), 0), 0)
+    return pc.if_else(has, normalized, written.cast(normalized.type))
 
 
 def _map_list(col: pa.ChunkedArray, fn) -> pa.ChunkedArray:

@@ -234,9 +234,9 @@ def _treatment(df, by, draw: _Drawer) -> Section:
     s = Section(
         "treatment",
         "Outcome by treatment category",
-        "What was requested, in the categories of the state's annual IMR reports; for medications the "
-        "subcategory is the drug class. The category comes from the request's wording (the drug or "
-        'service it names); "(not classified)" requests name nothing the table knows.',
+        "What was requested, in the categories of the state's annual IMR reports; the subcategory is the "
+        "drug class of a medication and the type of a service. Both come from the request's wording (the drug "
+        'or service it names, as the record reads it); "(not classified)" requests name nothing known.',
     )
     s.tables.append(
         Table(
@@ -283,7 +283,6 @@ def _treatment(df, by, draw: _Drawer) -> Section:
 # Fields the record reads from the request (when the input has them): (column, table, title, what it is)
 REQUEST_FIELDS = (
     ("drug_generic", "drugs", "By drug (generic name)", "medications by their generic name"),
-    ("service_type", "service_types", "By service type", "services by their type"),
     ("body_part", "body_parts", "By body part", "services by the body part they name (one item can name two)"),
 )
 

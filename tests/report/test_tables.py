@@ -167,17 +167,18 @@ def test_request_fields_group_when_the_input_has_them(make_items_table):
         },
     ]
     df = report_frame(make_items_table(rows))
-    assert df["treatment_subcategory"].astype(str).tolist() == ["Opioids", "Physical medicine"]
+    assert df["treatment_subcategory"].astype(str).tolist() == ["Opioids", "Physical therapy"]
+    assert df["treatment_category"].astype(str).tolist() == ["Pharmaceuticals", "Rehabilitation and physical medicine"]
     parts = tables.exploded(df, "body_part").set_index("body_part")
     assert parts.loc["knee", "overturned"] == 1 and parts.loc[UNKNOWN, "items"] == 1
     v = tables.verdicts(df).set_index(["decision", "rationale_verdict"])
     assert v.loc[("Overturned", "upheld"), "share"] == 1.0
     names = {t.name for t in build(df).tables()}
-    assert {"drugs", "service_types", "body_parts", "verdicts"} <= names
+    assert {"drugs", "body_parts", "verdicts"} <= names
 
 
 def test_request_tables_are_absent_without_the_fields(frame):
     from imrml.report.sections import build
 
     names = {t.name for t in build(frame).tables()}
-    assert not names & {"drugs", "service_types", "body_parts", "verdicts"}
+    assert not names & {"drugs", "body_parts", "verdicts"}
