@@ -138,7 +138,7 @@ def rate_bars(
         err = np.vstack(
             [(rate - d["rate_ci_low"].fillna(0)).clip(lower=0), (d["rate_ci_high"].fillna(0) - rate).clip(lower=0)]
         )
-        ax.barh(
+        bars = ax.barh(
             pos,
             rate,
             height=bar * 0.9,
@@ -147,6 +147,9 @@ def rate_bars(
             error_kw={"ecolor": "#444", "elinewidth": 0.8, "capsize": 2},
             label=str(group) if by else None,
         )
+        for b, nn in zip(bars, d[n], strict=True):  # a small group (not folded: alone) is drawn faint
+            if pd.notna(nn) and nn < min_count:
+                b.set_alpha(0.4)
         for p, r, kk, nn, hi in zip(pos, rate, d[k], d[n], d["rate_ci_high"].fillna(0), strict=True):
             if pd.notna(nn) and nn > 0:
                 ax.text(
@@ -157,10 +160,11 @@ def rate_bars(
                     fontsize=8,
                     color="#333",
                 )
-    ax.set_yticks(y, [_short(v) for v in labels])
+    small = set(t.loc[t[n] < min_count, label])
+    ax.set_yticks(y, [_short(v) + ("\u2020" if v in small else "") for v in labels])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, min(1.0, max(0.05, float(t["rate_ci_high"].max(skipna=True) or 0) * 1.35 + 0.02)))
-    ax.set_xlabel(f"{xlabel} (bars: 95% interval)")
+    ax.set_xlabel(f"{xlabel} (bars: 95% interval" + (f"; \u2020 fewer than {min_count})" if small else ")"))
     ax.set_title(title)
     if by:
         ax.legend(title=by, fontsize=8, title_fontsize=8, loc="lower right", frameon=False)
@@ -176,9 +180,11 @@ def monthly(table: pd.DataFrame, unknown: str, by: str | None = None) -> Figure:
     """Items per decision month (bars, or a line per ``by`` group) above the overturn rate with its 95% band."""
     t = table[table["month"].astype(str) != unknown].copy()
     t["month"] = t["month"].astype(str)
-    months = sorted(set(t["month"]))
-    if not months:
+    if t.empty:
         return empty("Items decided per month", "No letter states a decision date.")
+    # every month from the first to the last, so that a gap in the letters shows as a gap
+    span = pd.period_range(min(t["month"]), max(t["month"]), freq="M")
+    months = [str(m) for m in span]
     fig = Figure(figsize=(WIDTH, 4.2))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.2]})
     x = np.arange(len(months))

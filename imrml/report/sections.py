@@ -251,7 +251,7 @@ def _treatment(df, by, draw: _Drawer) -> Section:
     s.tables.append(
         Table(
             "treatment_subcategory",
-            "By subcategory (drug class for medications)",
+            "By subcategory (drug class, or type of service)",
             RATE_NOTE,
             sub,
             {"treatment_category": "category", "treatment_subcategory": "subcategory"},
@@ -272,7 +272,7 @@ def _treatment(df, by, draw: _Drawer) -> Section:
             "treatment_subcategory",
             sub,
             "treatment_subcategory",
-            "Overturned, by subcategory (drug class for medications)",
+            "Overturned, by subcategory (drug class, or type of service)",
             "Share of decided items overturned.",
         )
     )
