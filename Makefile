@@ -90,9 +90,9 @@ bench: bench-parse bench-bad-input bench-score bench-score-workers bench-train b
 score: $(STAMP) ## score the corpus (or INPUT=letters|items): make score MODEL=models:/outcome_case@champion [OUTPUT=data/scored/scored.csv]
 	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(or $(INPUT),$(CORPUS)) -o $(OUTPUT)
 
-REPORT_INPUT ?= data/demo/items.jsonl
+REPORT_INPUT ?= $(if $(wildcard data/corpus/index.sqlite),data/corpus,data/demo/items.jsonl)
 REPORT_DIR   ?= data/report
-report: $(STAMP) ## tables and charts across letters: make report [REPORT_INPUT=letters|items] [REPORT_DIR=data/report] [BY=year]
+report: $(STAMP) ## tables and charts across letters: make report [REPORT_INPUT=corpus|letters|items] [REPORT_DIR=data/report] [BY=year]
 	$(IMRML) report $(REPORT_INPUT) -o $(REPORT_DIR) $(if $(BY),--by $(BY))
 
 spark-test: $(STAMP) ## optional: score on local Spark via mlflow spark_udf (installs pyspark; needs Java 17+)

@@ -1,7 +1,8 @@
 """The report job (``imrml report``): read letters or parsed items, build the report, write its files.
 
 INPUT is letters (PDF or text files, or folders of them: parsed and labelled on the way), item tables
-(JSONL, Parquet, CSV, as ``imrml parse`` writes them) or a folder of item tables (a Parquet dataset). Only the
+(JSONL, Parquet, CSV, as ``imrml parse`` writes them), a corpus (``imrml parse --corpus``: its part files and
+its rejects) or a folder of item tables (a Parquet dataset). Only the
 columns the report reads are read, straight into Arrow. Writes, into REPORT_DIR:
 
 - ``report.html``: the page, self-contained;
@@ -31,7 +32,8 @@ import pyarrow.csv as pcsv
 import pyarrow.json as pj
 import pyarrow.parquet as pq
 
-from ..letters.parse import parse_paths
+from ..letters.batch import parse_paths
+from ..records.corpus import is_corpus, part_files
 from ..records.errors import UserError
 from ..records.schema import Reject
 from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, atomic_path, find_inputs, rejects_path_for, write_jsonl
@@ -58,17 +60,24 @@ class ReportInput:
 
 def read_input(paths: list[str | Path]) -> ReportInput:
     """Letters and item tables named (or found in folders) as one Arrow table of the report's columns."""
-    letters, tables = [], []
+    letters, tables, corpus_rejects, unsearchable = [], [], [], []
     for p in map(Path, paths):
         if not p.exists():
             raise UserError(f"{p}: no such file or folder")
-        if p.is_dir():
-            found = find_inputs([p], LETTER_SUFFIXES)
+        if is_corpus(p):
+            tables += part_files(p)
+            corpus_rejects.append(p / "rejects.jsonl")
+        elif p.is_dir():
+            found = find_inputs([p], LETTER_SUFFIXES, rejects=unsearchable)
             # a folder of letters is read as letters (tables beside them, e.g. a parse output, are not read twice)
             if found:
                 letters += found
             else:
-                tables += [f for f in find_inputs([p], TABLE_SUFFIXES) if not f.name.endswith(".rejects.jsonl")]
+                tables += [
+                    f
+                    for f in find_inputs([p], TABLE_SUFFIXES, rejects=unsearchable)
+                    if not f.name.endswith(".rejects.jsonl")
+                ]
         elif p.suffix.lower() in TABLE_SUFFIXES:
             tables.append(p)
         else:
@@ -77,7 +86,9 @@ def read_input(paths: list[str | Path]) -> ReportInput:
         raise UserError(
             f"{', '.join(map(str, paths))}: no letters (.pdf, .txt) or item tables (.jsonl, .parquet, .csv) found"
         )
-    parts, rejects = [], []
+    parts, rejects = [], [*unsearchable]
+    for path in corpus_rejects:
+        rejects += _read_rejects(path)
     if letters:
         result = parse_paths(letters, progress=True)
         rejects += result.rejects
@@ -87,7 +98,8 @@ def read_input(paths: list[str | Path]) -> ReportInput:
         table = _read_table(t, rejects)
         if table is not None:
             parts.append(_checked_rows(table, t, rejects))
-            rejects += _parse_rejects_beside(t)
+            beside = rejects_path_for(t)
+            rejects += _read_rejects(beside) if beside != t else []
     parts = [conform(p) for p in parts]
     optional = {c for p in parts for c in p.column_names if c in OPTIONAL_COLUMNS}
     parts = [p if optional <= set(p.column_names) else _with_nulls(p, optional) for p in parts]
@@ -204,10 +216,9 @@ def _checked_rows(table: pa.Table, path: Path, rejects: list[Reject]) -> pa.Tabl
     return table.filter(pc.invert(bad))
 
 
-def _parse_rejects_beside(table: Path) -> list[Reject]:
-    """The rejects ``imrml parse`` wrote beside its output (``items.rejects.jsonl``), if any."""
-    path = rejects_path_for(table)
-    if not path.exists() or path == table:
+def _read_rejects(path: Path) -> list[Reject]:
+    """The rejects a parse wrote (``items.rejects.jsonl`` beside its output, a corpus's ``rejects.jsonl``), if any."""
+    if not path.is_file():
         return []
     out = []
     with open(path, encoding="utf-8") as fh:

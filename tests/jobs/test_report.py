@@ -216,3 +216,13 @@ def test_the_page_renders_in_a_browser(report_dir, tmp_path):
 
     colours = Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 16)
     assert colours is None or len(colours) > 50  # a drawn page, not a blank one
+
+
+def test_a_corpus_reports_the_same_as_its_letters(fixtures_dir, tmp_path):
+    assert main(["parse", str(fixtures_dir), "--corpus", str(tmp_path / "corpus")]) == 0
+    assert main(["report", str(tmp_path / "corpus"), "-o", str(tmp_path / "from_corpus")]) == 0
+    assert main(["report", str(fixtures_dir), "-o", str(tmp_path / "from_letters")]) == 0
+    for table in ("corpus", "guideline_family", "treatment_subcategory"):
+        assert _csv(tmp_path / "from_corpus" / "tables" / f"{table}.csv") == _csv(
+            tmp_path / "from_letters" / "tables" / f"{table}.csv"
+        )
