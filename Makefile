@@ -90,7 +90,7 @@ bench: bench-parse bench-bad-input bench-score bench-score-workers bench-train b
 score: $(STAMP) ## score the corpus (or INPUT=letters|items): make score MODEL=models:/outcome_case@champion [OUTPUT=data/scored/scored.csv]
 	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(or $(INPUT),$(CORPUS)) -o $(OUTPUT)
 
-REPORT_INPUT ?= $(if $(wildcard data/corpus/index.sqlite),data/corpus,data/demo/items.jsonl)
+REPORT_INPUT ?= $(if $(wildcard $(CORPUS)/index.sqlite),$(CORPUS),data/demo/items.jsonl)
 REPORT_DIR   ?= data/report
 report: $(STAMP) ## tables and charts across letters: make report [REPORT_INPUT=corpus|letters|items] [REPORT_DIR=data/report] [BY=year]
 	$(IMRML) report $(REPORT_INPUT) -o $(REPORT_DIR) $(if $(BY),--by $(BY))
