@@ -160,7 +160,10 @@ def _transposed(table: Table, by: str | None) -> dict[str, Any]:
     header = [[Cell("")] + [Cell(f"{by} {g}" if by else g, cls="num") for g in groups]]
     rows = []
     for col, heading, kind in table.values:
-        rows.append({"cells": [Cell(heading)] + [_cell(r, col, kind) for _, r in data.iterrows()], "cls": ""})
+        cells = [_cell(r, col, kind) for _, r in data.iterrows()]
+        for c in cells:  # one column per group: dates and counts alike aligned to the right
+            c.cls = "num" if "num" not in c.cls else c.cls
+        rows.append({"cells": [Cell(heading), *cells], "cls": ""})
     return {"header": header, "rows": rows, "spans": []}
 
 
