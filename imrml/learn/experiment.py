@@ -6,7 +6,7 @@ the fitted model is registered::
     [experiment]
     name = "outcome_case_logreg"
     extends = "_base.toml"     # optional: a shared file whose tables this one completes
-    view = "case"              # case | rationale
+    view = "case"              # case | case_assigned | rationale
     target = "outcome"         # outcome | guideline_family | guideline_topic
 
     [data]                     # items = "...", or letters = "...", or neither: a generated corpus
@@ -44,7 +44,7 @@ from typing import Any
 
 from ..records.errors import UserError
 
-VIEWS = ("case", "rationale")
+VIEWS = ("case", "case_assigned", "rationale")
 TARGETS = ("outcome", "guideline_family", "guideline_topic")
 LEARNED_KINDS = ("logreg", "linear_svm_calibrated", "hist_gradient_boosting")
 BASELINE_KINDS = ("majority", "keyword_rule", "claims_copy")

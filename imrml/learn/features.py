@@ -2,9 +2,10 @@
 
 Over :class:`~imrml.learn.views.PrepareColumns`' output, every block non-negative:
 word n-gram TF-IDF on the view's text, character n-grams on the item as
-requested, the review cues, one-hot structured fields and the reviewer's
-specialties, scaled age and days from injury to UR, the item's treatment class,
-and (rationale view) the guidelines the rationale names.
+requested, the review cues, one-hot structured fields, scaled age and days from
+injury to UR, the item's treatment class, (in a view that reads them) the
+reviewer's specialties and licensure, and (rationale view) the guidelines the
+rationale names.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from .treatments import treatment_classes, treatment_feature_names
 from .vectorizers import DistinctTfidfVectorizer, LineCachedTfidfVectorizer
 
 
-def _split_specialties(s: str) -> list[str]:
+def _split_joined(s: str) -> list[str]:
+    """The parts of a "; "-joined list (specialties, licensure), lower case."""
     return [p.strip().lower() for p in s.split(";") if p.strip()]
 
 
@@ -53,14 +55,16 @@ def build_features(
     guideline_mentions: bool = False,
     max_features: int | None = 50_000,
     min_df: int = 2,
+    reviewer: bool = False,
 ) -> ColumnTransformer:
     """The feature union over :class:`PrepareColumns`' output, every block non-negative.
 
     ``word_ngrams`` on ``text`` (the view's text columns joined);
     ``char_ngrams`` on ``item_text`` (short, where drug names and spellings vary);
     ``lexicon`` the review cues on ``text``; ``structured`` one-hot
-    categorical fields, reviewer specialties, and scaled age and days from
-    injury to UR; ``treatment_class`` the item's class, one-hot;
+    categorical fields and scaled age and days from injury to UR, and with
+    ``reviewer`` (a view that reads the reviewer) the reviewer's specialties and
+    licensure; ``treatment_class`` the item's class, one-hot;
     ``guideline_mentions`` the guidelines the rationale names (rationale view only).
     """
     blocks: list[tuple[str, Any, Any]] = []
@@ -129,13 +133,10 @@ def build_features(
         blocks.append(
             ("categorical", OneHotEncoder(handle_unknown="ignore", min_frequency=2), list(STRUCTURED_CATEGORICAL))
         )
-        blocks.append(
-            (
-                "specialty",
-                CountVectorizer(tokenizer=_split_specialties, token_pattern=None, lowercase=False, binary=True),
-                "reviewer_specialties",
-            )
-        )
+        if reviewer:
+            for name, column in (("specialty", "reviewer_specialties"), ("licensure", "reviewer_licensure")):
+                vectorizer = CountVectorizer(tokenizer=_split_joined, token_pattern=None, lowercase=False, binary=True)
+                blocks.append((name, vectorizer, column))
         blocks.append(
             (
                 "numeric",

@@ -28,7 +28,7 @@ from .estimators import (
 )
 from .experiment import Experiment
 from .features import build_features
-from .views import view_head
+from .views import reads_reviewer, view_head
 
 
 def _class_weight(value: str) -> str | None:
@@ -95,5 +95,9 @@ def build_pipeline(exp: Experiment, min_count: int = 1) -> FoldedLabelClassifier
     if exp.is_baseline:
         steps = [head[0], *clf]
     else:
-        steps = [*head, ("features", build_features(**exp.features.build_kwargs())), *clf]
+        steps = [
+            *head,
+            ("features", build_features(**exp.features.build_kwargs(), reviewer=reads_reviewer(exp.view))),
+            *clf,
+        ]
     return FoldedLabelClassifier(Pipeline(steps), min_count=min_count)

@@ -3,16 +3,19 @@
 - ``case``: only what exists when the IMR application is filed: the case
   summary, the item as requested, the claims administrator's guideline and its
   labels, the patient's age and sex, the priority and the dates that give the
-  time from injury to UR. Never the rationale, the decision or the reviewer's
-  guideline.
-- ``rationale``: the same plus the reviewer's rationale, for the question
-  "across letters, what was decided and why".
+  time from injury to UR. No reviewer field (the IMR organization assigns the
+  reviewer after the application is filed), never the rationale, the decision
+  or the reviewer's guideline.
+- ``case_assigned``: the case plus the reviewer's specialties and licensure,
+  for a dispute that already has its reviewer.
+- ``rationale``: the assigned case plus the reviewer's rationale, for the
+  question "across letters, what was decided and why".
 
 A view is the head of every pipeline (:func:`view_head`): :class:`ColumnSelector`
 keeps exactly the view's columns, so whatever else the input holds never
 reaches a feature; :class:`PrepareColumns` derives the columns the features read.
 The model's input schema, the columns a scored table must have, and the
-post-decision fields a pre-review view must never read are all defined here.
+fields a view must never read are all defined here.
 """
 
 from __future__ import annotations
@@ -49,26 +52,29 @@ CASE_COLUMNS: tuple[str, ...] = (
     "claims_guideline_sources",
     "claims_guideline_family",
     "claims_guideline_topic",
-    "reviewer_specialties",
     "patient_age",
     "patient_sex",
     "priority",
     "date_of_injury",
     "ur_denial_date",
 )
+# Known once the IMR organization has assigned the reviewer, after the application is filed.
+REVIEWER_COLUMNS: tuple[str, ...] = ("reviewer_specialties", "reviewer_licensure")
 VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "case": CASE_COLUMNS,
+    "case_assigned": CASE_COLUMNS + REVIEWER_COLUMNS,
     # the reviewer's rationale; never the decision, the reviewer's guideline or the labels made from it
-    "rationale": CASE_COLUMNS + ("rationale",),
+    "rationale": CASE_COLUMNS + REVIEWER_COLUMNS + ("rationale",),
 }
 # The text each view's word n-grams read, by default.
 DEFAULT_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "case": ("case_summary", "item", "original_request", "claims_guideline_text"),
+    "case_assigned": ("case_summary", "item", "original_request", "claims_guideline_text"),
     "rationale": ("rationale", "item", "original_request"),
 }
 NUMERIC_COLUMNS = ("patient_age",)
-# Columns whose record form is not a string: the age, and the specialties (a list in a record).
-NON_STRING_COLUMNS = (*NUMERIC_COLUMNS, "reviewer_specialties")
+# Columns whose record form is not a string: the age, and the reviewer's specialties and licensure (lists).
+NON_STRING_COLUMNS = (*NUMERIC_COLUMNS, *REVIEWER_COLUMNS)
 # Text a model reads that a table must carry: without it the model would score empty text.
 REQUIRED_TEXT_COLUMNS = ("item", "case_summary", "claims_guideline_text", "rationale")
 
@@ -78,6 +84,11 @@ def view_columns(view: str) -> tuple[str, ...]:
     if view not in VIEW_COLUMNS:
         raise ValueError(f"unknown view {view!r}: expected one of {', '.join(VIEWS)}")
     return VIEW_COLUMNS[view]
+
+
+def reads_reviewer(view: str) -> bool:
+    """Whether ``view`` reads the reviewer's specialties and licensure."""
+    return set(REVIEWER_COLUMNS) <= set(view_columns(view))
 
 
 def required_columns(view: str) -> tuple[str, ...]:

@@ -55,6 +55,38 @@ def test_case_view_never_reads_post_review_fields(frame, make_experiment, kind, 
     np.testing.assert_allclose(base, refit.predict_proba(frame))
 
 
+def _reviewer_changed(df):
+    """Every reviewer field changed: another specialty and licensure on every row (as a list and as a string)."""
+    out = df.copy()
+    out["reviewer_specialties"] = "Psychiatry; Hospice & Palliative Medicine"
+    out["reviewer_licensure"] = "Texas; New York"
+    return out
+
+
+@pytest.mark.parametrize("kind", ["logreg", "linear_svm_calibrated", "hist_gradient_boosting", "majority"])
+def test_case_view_reads_no_reviewer_field(frame, make_experiment, kind):
+    """The reviewer is assigned after the IMR application is filed: the case view must not read them."""
+    y = frame["decision"].to_numpy()
+    params = None if kind == "majority" else {"max_iter": 20}
+    pipe = build_pipeline(make_experiment(kind=kind, model=params)).fit(frame, y)
+    base = pipe.predict_proba(frame)
+    np.testing.assert_array_equal(base, pipe.predict_proba(_reviewer_changed(frame)))
+    np.testing.assert_array_equal(base, pipe.predict_proba(frame.drop(columns=["reviewer_specialties"])))
+    refit = clone(pipe).fit(_reviewer_changed(frame), y)
+    np.testing.assert_allclose(base, refit.predict_proba(frame))
+    names = feature_names(pipe)
+    assert names is None or not any("specialty" in n or "licensure" in n for n in names)
+
+
+def test_case_assigned_view_reads_the_reviewer(frame, make_experiment):
+    y = frame["decision"].to_numpy()
+    pipe = build_pipeline(make_experiment(view="case_assigned")).fit(frame, y)
+    names = list(feature_names(pipe))
+    assert any(n.startswith("specialty__") for n in names) and "licensure__california" in names
+    assert not np.array_equal(pipe.predict_proba(frame), pipe.predict_proba(_reviewer_changed(frame)))
+    np.testing.assert_array_equal(pipe.predict_proba(frame), pipe.predict_proba(_mutated(frame)))
+
+
 def test_rationale_view_reads_the_rationale(frame, make_experiment):
     y = frame["decision"].to_numpy()
     pipe = build_pipeline(make_experiment(view="rationale")).fit(frame, y)

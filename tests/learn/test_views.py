@@ -9,6 +9,7 @@ from imrml.learn.experiment import VIEWS
 from imrml.learn.views import (
     CASE_COLUMNS,
     POST_DECISION_FIELDS,
+    REVIEWER_COLUMNS,
     VIEW_COLUMNS,
     ColumnSelector,
     PrepareColumns,
@@ -23,6 +24,10 @@ def test_every_view_is_defined_and_the_case_view_holds_nothing_after_review():
     assert set(VIEW_COLUMNS) == set(VIEWS)
     assert not set(CASE_COLUMNS) & set(POST_DECISION_FIELDS)
     assert "rationale" not in CASE_COLUMNS
+    # the reviewer is assigned after the application is filed: only case_assigned and rationale read them
+    assert not set(CASE_COLUMNS) & set(REVIEWER_COLUMNS) and not any("reviewer" in c for c in CASE_COLUMNS)
+    assert VIEW_COLUMNS["case_assigned"] == CASE_COLUMNS + REVIEWER_COLUMNS
+    assert set(REVIEWER_COLUMNS) <= set(VIEW_COLUMNS["rationale"])
     assert not (set(VIEW_COLUMNS["rationale"]) - {"rationale"}) & set(POST_DECISION_FIELDS)
     assert required_columns("case") == ("case_summary", "item", "claims_guideline_text")
     assert "rationale" in required_columns("rationale")
