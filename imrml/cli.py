@@ -96,7 +96,11 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    return _job("train:train_command")(args.experiment, data=args.data)
+    return _job("train:train_command")(args.experiment, data=args.data, test_data=args.test_data)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    return _job("evaluate:evaluate_command")(args.model, args.data, resamples=args.resamples, seed=args.seed)
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
@@ -200,11 +204,37 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a classifier from an experiment file, tracked in MLflow",
         description="Train the experiment defined in a TOML file (data, view, target, features, model, split), "
-        "log params, metrics, plots and the fitted pipeline to MLflow and register it.",
+        "log params, metrics with 95%% intervals (resampling letters), plots and the fitted pipeline to MLflow "
+        "and register it. With test data, the model fit on all of the training data is also measured on it in "
+        "the same run (test.* metrics): train on older letters, test on newer ones.",
     )
     sp.add_argument("experiment", help="experiment file, e.g. experiments/outcome_case_logreg.toml")
     sp.add_argument("--data", help="override the experiment's data (items file, corpus folder, or letters folder)")
+    sp.add_argument(
+        "--test-data",
+        metavar="DATA",
+        help="labelled items or letters to measure the trained model on (overrides the experiment's [data] test)",
+    )
     sp.set_defaults(func=_cmd_train)
+
+    sp = sub.add_parser(
+        "evaluate",
+        help="measure a trained model on labelled letters it never saw, with 95%% intervals",
+        description="Measure a trained model on labelled letters or items it was not trained on: its metrics "
+        "with 95%% bootstrap intervals (resampling letters), plots and misclassified items, logged as an "
+        "evaluation run in the model's MLflow experiment, linked to the model version and the data set. "
+        "Labels the model never saw count as its 'other-rare' class when it has one.",
+    )
+    sp.add_argument(
+        "model",
+        metavar="MODEL",
+        help="a registered model (outcome_case = its champion; outcome_case@alias; outcome_case/3), "
+        "a run id, or a model URI (models:/..., runs:/.../model)",
+    )
+    sp.add_argument("data", metavar="DATA", help="labelled letters (files or a folder) or an items table")
+    sp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples of the letters (default 1000)")
+    sp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    sp.set_defaults(func=_cmd_evaluate)
 
     sp = sub.add_parser(
         "promote",

@@ -1,8 +1,12 @@
 """The train job: an experiment file -> cross-validated metrics, an MLflow run and a registered model.
 
-``imrml train experiments/<name>.toml [--data PATH]`` runs :func:`train_experiment`:
-read the data (labelled), prepare the target, split by letter, cross-validate,
-log params, metrics and artifacts, refit on every usable item and register it.
+``imrml train experiments/<name>.toml [--data PATH] [--test-data PATH]`` runs
+:func:`train_experiment`: read the data (labelled), prepare the target, split by
+letter, cross-validate, log params, metrics with their 95% intervals (resampling
+letters) and artifacts, refit on every usable item and register it. With test
+data (``--test-data`` or ``[data] test``), the refit model is also measured on
+it in the same run (``test.*`` metrics): the temporal check, trained on older
+letters and tested on newer ones.
 """
 
 from __future__ import annotations
@@ -16,17 +20,19 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
-import mlflow.data
 import numpy as np
 
 from ..learn.cross_validation import CVResult, cross_validate
-from ..learn.dataset import Dataset, make_splits, prepare_dataset
+from ..learn.dataset import Dataset, labelled_rows, make_splits, prepare_dataset
+from ..learn.evaluation import HeldOutResult, evaluate_fitted, measured
 from ..learn.experiment import GUIDELINE_METRICS, OUTCOME_METRICS, Experiment, load_experiment
 from ..learn.inspect import top_features
 from ..learn.pipeline import build_pipeline
 from ..mlops import artifacts
+from ..mlops.evaluation import TEST_PREFIX, items_dataset, log_held_out, metric_columns
 from ..mlops.registry import log_item_model, tag_version
 from ..mlops.tracking import configure_tracking, ensure_experiment
+from ..records.errors import UserError
 from .data import generated_corpus, load_items, read_labelled_items, resolve
 
 
@@ -39,6 +45,9 @@ class TrainResult:
     registered_name: str | None
     version: str | None
     info: dict[str, Any]
+    intervals: dict = None  # metric -> 95% Interval of the pooled out-of-fold metrics
+    test: HeldOutResult | None = None  # the refit model on the test data
+    test_source: str | None = None
 
 
 def experiment_items(exp: Experiment, data: str | None = None) -> tuple[list, str]:
@@ -51,14 +60,23 @@ def experiment_items(exp: Experiment, data: str | None = None) -> tuple[list, st
     return read_labelled_items(truth), str(truth)
 
 
+def experiment_test_items(exp: Experiment, test_data: str | None = None) -> tuple[list, str] | None:
+    """The experiment's labelled test items (``test_data`` overrides ``[data] test``) and their source, if any."""
+    path = test_data or exp.data.test
+    if path is None:
+        return None
+    return load_items(path if test_data else resolve(path))
+
+
+def split_description(exp: Experiment, n_folds: int) -> str:
+    """How the pooled metrics were measured, e.g. "group_kfold n_splits=5 seed=0" (same text = same folds)."""
+    if exp.split.kind == "by_date":
+        return f"by_date test_fraction={exp.split.test_fraction:g}"
+    return f"group_kfold n_splits={n_folds} seed={exp.split.seed}"
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.\- /:]", "_", name)
-
-
-def _mlflow_dataset(ds: Dataset):
-    df = ds.frame.drop(columns=[c for c in ds.frame.columns if ds.frame[c].map(type).eq(list).any()])
-    df = df.assign(target=ds.y)
-    return mlflow.data.from_pandas(df, source=ds.source, name=Path(ds.source).name or "items", targets="target")
 
 
 def _params(exp: Experiment, ds: Dataset, n_folds: int) -> dict[str, Any]:
@@ -80,11 +98,11 @@ def _params(exp: Experiment, ds: Dataset, n_folds: int) -> dict[str, Any]:
     return params
 
 
-def _log_cv(exp: Experiment, ds: Dataset, cv: CVResult) -> None:
+def _log_cv(exp: Experiment, ds: Dataset, cv: CVResult, pooled: HeldOutResult) -> None:
     metric_names = OUTCOME_METRICS if exp.target == "outcome" else GUIDELINE_METRICS
     for k, fm in enumerate(cv.fold_metrics):
         mlflow.log_metrics({f"fold.{name}": v for name, v in fm.items()}, step=k)
-    mlflow.log_metrics(cv.pooled)
+    mlflow.log_metrics(metric_columns(pooled.metrics, pooled.intervals))
     mlflow.log_metrics(
         {
             f"fold_mean.{n}": float(np.mean([fm[n] for fm in cv.fold_metrics if n in fm]))
@@ -108,33 +126,49 @@ def _log_artifacts(exp: Experiment, ds: Dataset, cv: CVResult, n_folds: int, fin
         )
         artifacts.write_json(out / "data.json", {"source": ds.source, **ds.info})
         artifacts.write_top_features(out, top_features(final, n=25))
-        text_column = "rationale" if exp.view == "rationale" else "case_summary"
-        artifacts.misclassified(ds.frame, ds.y, cv.oof_proba, ds.classes, text_column).to_csv(
+        artifacts.misclassified(ds.frame, ds.y, cv.oof_proba, ds.classes, _text_column(exp)).to_csv(
             out / "misclassified.csv", index=False
         )
         artifacts.write_plots(out, f"{exp.name} (out-of-fold)", exp.model.kind, exp.target, y_t, p_t, ds.classes)
         mlflow.log_artifacts(str(out))
 
 
-def train_experiment(exp: Experiment, data: str | None = None, *, records=None) -> TrainResult:
-    """Run ``exp``: load data, cross-validate, log everything to MLflow, register the refit model."""
+def run_name(exp: Experiment) -> str:
+    """A run is named after its model kind (the experiment names the target and view); baselines say so."""
+    return f"{exp.model.kind} (baseline)" if exp.is_baseline else exp.model.kind
+
+
+def train_experiment(
+    exp: Experiment, data: str | None = None, *, records=None, test_data: str | None = None, test_records=None
+) -> TrainResult:
+    """Run ``exp``: load data, cross-validate, log everything to MLflow, register the refit model; measure it on
+    the test data when there is any."""
     t_start = time.perf_counter()
     if records is None:
         records, source = experiment_items(exp, data)
     else:
         source = "<records>"
+    test = (test_records, "<test records>") if test_records is not None else experiment_test_items(exp, test_data)
     ds = prepare_dataset(records, exp.target, exp.data.min_class_count, source=source)
+    if test is not None:
+        test_frame, test_labels, _ = labelled_rows(test[0], exp.target)
+        if len(test_frame) == 0:
+            raise UserError(f"{test[1]}: no items with a {exp.target} label to test on")
     splits = make_splits(ds, exp.split)
     cv = cross_validate(build_pipeline(exp), exp.target, ds, splits)
+    pooled = measured(exp.target, ds.y[cv.tested], cv.oof_proba[cv.tested], ds.classes, ds.groups[cv.tested])
 
     configure_tracking()
     experiment_id = ensure_experiment(f"imrml/{exp.target}_{exp.view}")
-    with mlflow.start_run(experiment_id=experiment_id, run_name=exp.name) as run:
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name(exp)) as run:
         mlflow.set_tags(
             {
                 "imrml.view": exp.view,
                 "imrml.target": exp.target,
                 "imrml.model_kind": exp.model.kind,
+                "imrml.baseline": str(exp.is_baseline).lower(),
+                "imrml.run_kind": "training",
+                "imrml.cv": split_description(exp, len(splits)),
                 "imrml.experiment": exp.name,
                 "imrml.registered_name": exp.registered_name,
                 "imrml.primary_metric": exp.primary_metric,
@@ -143,10 +177,10 @@ def train_experiment(exp: Experiment, data: str | None = None, *, records=None) 
             }
         )
         mlflow.log_params(_params(exp, ds, len(splits)))
-        dataset = _mlflow_dataset(ds)
+        dataset = items_dataset(ds.frame, ds.stated, ds.source)
         mlflow.log_input(dataset, context="training")
         mlflow.set_tag("imrml.data_digest", dataset.digest)
-        _log_cv(exp, ds, cv)
+        _log_cv(exp, ds, cv, pooled)
 
         t0 = time.perf_counter()
         final = build_pipeline(exp).fit(ds.frame, ds.y)  # the model every item trains
@@ -156,11 +190,30 @@ def train_experiment(exp: Experiment, data: str | None = None, *, records=None) 
         name = exp.registered_name if exp.registry.register else None
         info = log_item_model(final, target=exp.target, view=exp.view, example_frame=ds.frame, registered_name=name)
         version = str(info.registered_model_version) if name else None
+        tested = test_tags = None
+        if test is not None:
+            tested = evaluate_fitted(final, test_frame, test_labels, exp.target)
+            test_set = items_dataset(test_frame, test_labels, test[1])
+            log_held_out(
+                tested,
+                test_set,
+                test_frame,
+                target=exp.target,
+                title=exp.name,
+                model_kind=exp.model.kind,
+                text_column=_text_column(exp),
+                model_id=info.model_id,
+            )
+            test_tags = {
+                **{f"{TEST_PREFIX}metric.{k}": f"{v:.6g}" for k, v in tested.metrics.items()},
+                "test_data_digest": test_set.digest,
+                "test_data_source": test[1],
+            }
         if version is not None:
             tag_version(
                 name,
                 version,
-                metrics=cv.pooled,
+                metrics=pooled.metrics,
                 primary_metric=exp.primary_metric,
                 greater_is_better=exp.greater_is_better,
                 description=exp.description,
@@ -170,27 +223,56 @@ def train_experiment(exp: Experiment, data: str | None = None, *, records=None) 
                     "view": exp.view,
                     "target": exp.target,
                     "split": exp.split.kind,
+                    "cv": split_description(exp, len(splits)),
                     "data_digest": dataset.digest,
+                    "data_source": ds.source,
                     "source_run_id": run.info.run_id,
+                    **(test_tags or {}),
                 },
             )
         mlflow.log_metric("total_seconds", time.perf_counter() - t_start)
-    return TrainResult(run.info.run_id, experiment_id, cv.pooled, cv.fold_metrics, name, version, ds.info)
+    return TrainResult(
+        run.info.run_id,
+        experiment_id,
+        pooled.metrics,
+        cv.fold_metrics,
+        name,
+        version,
+        ds.info,
+        pooled.intervals,
+        tested,
+        None if test is None else test[1],
+    )
 
 
-def format_metrics(metrics: dict[str, float]) -> str:
-    return "  ".join(f"{k}={v:.3f}" for k, v in metrics.items())
+def _text_column(exp: Experiment) -> str:
+    """The text a misclassified item is shown with: what the view reads most."""
+    return "rationale" if exp.view == "rationale" else "case_summary"
+
+
+def format_metrics(metrics: dict[str, float], intervals: dict | None = None) -> str:
+    """``name=value`` pairs, each with its 95% interval when there is one: ``pr_auc=0.137 [0.081, 0.212]``."""
+    intervals = intervals or {}
+    return "  ".join(
+        f"{k}={v:.3f}" + (f" [{intervals[k].low:.3f}, {intervals[k].high:.3f}]" if k in intervals else "")
+        for k, v in metrics.items()
+    )
 
 
 def train_summary(exp: Experiment, res: TrainResult) -> str:
-    """What ``imrml train`` prints: what was trained on what, its pooled metrics, where it went."""
+    """What ``imrml train`` prints: what was trained on what, its metrics with 95% intervals, where it went."""
     info = res.info
     lines = [
         f"{exp.name}: {exp.target} from the {exp.view} view, {exp.model.kind}; "
         f"{info['n_items']} items from {info['n_letters']} letters; split {exp.split.kind}",
-        f"  pooled: {format_metrics(res.metrics)}",
-        f"  run {res.run_id} (MLflow experiment imrml/{exp.target}_{exp.view})",
+        f"  pooled out-of-fold, [95% interval resampling letters]: {format_metrics(res.metrics, res.intervals)}",
     ]
+    if res.test is not None:
+        lines.append(
+            f"  test ({res.test.n_items} items from {res.test.n_letters} letters in {res.test_source}): "
+            f"{format_metrics(res.test.metrics, res.test.intervals)}"
+        )
+    lines.append(f"  run {res.run_id} (MLflow experiment imrml/{exp.target}_{exp.view})")
     if res.version:
         lines.append(
             f"  registered {res.registered_name} v{res.version} "
@@ -200,7 +282,7 @@ def train_summary(exp: Experiment, res: TrainResult) -> str:
     return "\n".join(lines)
 
 
-def train_command(experiment: str, data: str | None = None) -> int:
+def train_command(experiment: str, data: str | None = None, test_data: str | None = None) -> int:
     exp = load_experiment(experiment)
-    print(train_summary(exp, train_experiment(exp, data)))
+    print(train_summary(exp, train_experiment(exp, data, test_data=test_data)))
     return 0

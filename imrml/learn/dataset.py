@@ -36,6 +36,7 @@ class Dataset:
     classes: list[str]  # sorted; for outcome ["Overturned", "Upheld"]
     source: str  # where it came from
     info: dict[str, Any] = field(default_factory=dict)  # counts: excluded, folded, labels
+    stated: np.ndarray | None = None  # the labels as the letters state them, before rare ones were folded
 
     @property
     def groups(self) -> np.ndarray:
@@ -61,15 +62,21 @@ def target_labels(frame: pd.DataFrame, target: str) -> pd.Series:
     return labels.where(labels.notna() & (labels.astype(str) != ""), None)
 
 
-def prepare_dataset(records, target: str, min_class_count: int = 5, source: str = "") -> Dataset:
-    """Usable rows and their target: outcome keeps Upheld/Overturned; guideline targets fold rare labels."""
+def labelled_rows(records, target: str) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """The rows ``target`` can be measured on (outcome: Upheld or Overturned; guideline targets: labelled), their
+    labels as stated (no folding), and how many rows were left out."""
     frame = records_to_frame(records)
-    info: dict[str, Any] = {"n_input_items": len(frame)}
     labels = target_labels(frame, target)
     keep = labels.notna().to_numpy()
-    info["excluded_other_decision" if target == "outcome" else "excluded_unlabelled"] = int((~keep).sum())
-    frame = frame[keep].reset_index(drop=True)
-    y = labels[keep].astype(str).to_numpy()
+    return frame[keep].reset_index(drop=True), labels[keep].astype(str).to_numpy(), int((~keep).sum())
+
+
+def prepare_dataset(records, target: str, min_class_count: int = 5, source: str = "") -> Dataset:
+    """Usable rows and their target: outcome keeps Upheld/Overturned; guideline targets fold rare labels."""
+    frame, y, n_excluded = labelled_rows(records, target)
+    info: dict[str, Any] = {"n_input_items": len(frame) + n_excluded}
+    info["excluded_other_decision" if target == "outcome" else "excluded_unlabelled"] = n_excluded
+    stated = y
     if target != "outcome":
         rare = rare_labels(y, min_class_count)
         counts = Counter(y)
@@ -84,7 +91,7 @@ def prepare_dataset(records, target: str, min_class_count: int = 5, source: str 
     info["n_items"] = len(frame)
     info["n_letters"] = int(pd.Series(letter_groups(frame)).nunique())
     info["label_counts"] = dict(sorted(Counter(y).items(), key=lambda kv: (-kv[1], kv[0])))
-    return Dataset(frame=frame, y=y, classes=classes, source=source, info=info)
+    return Dataset(frame=frame, y=y, classes=classes, source=source, info=info, stated=stated)
 
 
 def make_splits(ds: Dataset, split: SplitConfig) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -13,6 +13,7 @@ the fitted model is registered::
     synth_letters = 1500
     synth_seed = 0
     min_class_count = 5        # guideline labels rarer than this fold into "other-rare"
+    test = "..."               # optional: items or letters the refit model is measured on (newer letters)
 
     [features]                 # word_ngrams, char_ngrams, lexicon, structured, treatment_class, ...
 
@@ -68,6 +69,7 @@ class DataConfig:
     synth_letters: int = DEFAULT_SYNTH_LETTERS
     synth_seed: int = 0
     min_class_count: int = 5
+    test: str | None = None  # items or letters the model trained on everything is measured on
 
 
 @dataclass

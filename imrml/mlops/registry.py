@@ -49,6 +49,24 @@ def model_uri(name: str, alias_or_version: str = CHAMPION) -> str:
     )
 
 
+_RUN_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def resolve_model_uri(ref: str) -> str:
+    """An MLflow model URI from what a user types: ``NAME`` (its champion), ``NAME@alias``, ``NAME/3`` or
+    ``NAME:3``, a run id (its logged model), or a URI as it is (``models:/...``, ``runs:/...``)."""
+    if "://" in ref or ref.startswith(("models:/", "runs:/")):
+        return ref
+    if _RUN_ID.fullmatch(ref):
+        return f"runs:/{ref}/model"
+    if "@" in ref:
+        return model_uri(*ref.split("@", 1))
+    name, sep, version = ref.replace(":", "/").rpartition("/")
+    if sep and version.isdigit():
+        return model_uri(name, version)
+    return model_uri(ref)
+
+
 class ItemModel(PythonModel):
     """A fitted record-frame model (:func:`imrml.learn.pipeline.build_pipeline`) served through MLflow pyfunc."""
 

@@ -17,6 +17,10 @@ import warnings
 from pathlib import Path
 
 _QUIET = False
+# MLflow 3's UI opens an experiment on the page its kind selects; this value selects classic model training
+# (the runs table), where an experiment without it may open on the GenAI overview (traces, tokens).
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+MODEL_TRAINING_KIND = "custom_model_development"
 
 
 def project_home() -> Path:
@@ -78,7 +82,8 @@ def artifact_root() -> Path | None:
 
 
 def ensure_experiment(name: str) -> str:
-    """The MLflow experiment's id, created if needed (local store: artifacts under mlartifacts/)."""
+    """The MLflow experiment's id, created if needed (local store: artifacts under mlartifacts/), marked as
+    model training so that the MLflow UI opens it on its runs table."""
     import mlflow
 
     client = mlflow.MlflowClient()
@@ -86,7 +91,9 @@ def ensure_experiment(name: str) -> str:
     if exp is not None:
         if exp.lifecycle_stage == "deleted":
             client.restore_experiment(exp.experiment_id)
+        if exp.tags.get(EXPERIMENT_KIND_TAG) != MODEL_TRAINING_KIND:
+            client.set_experiment_tag(exp.experiment_id, EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND)
         return exp.experiment_id
     root = artifact_root()
     location = None if root is None else (root / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)).as_uri()
-    return client.create_experiment(name, artifact_location=location)
+    return client.create_experiment(name, artifact_location=location, tags={EXPERIMENT_KIND_TAG: MODEL_TRAINING_KIND})
