@@ -104,7 +104,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
-    return _job("promote:promote_command")(args.model, version=args.version)
+    return _job("promote:promote_command")(args.model, version=args.version, on=args.on)
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -238,12 +238,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser(
         "promote",
-        help="move a registered model's 'champion' alias to its latest version if it is better",
-        description="Compare the latest (or given) version of a registered model with the current champion "
-        "on the experiment's primary metric and move the 'champion' alias only if the candidate is better.",
+        help="move a registered model's 'champion' alias to its latest version if it is better on the same data",
+        description="Compare the latest (or given) version of a registered model with the current champion on "
+        "the primary metric, only on numbers measured on the same data: with --on DATA, both measured on that "
+        "labelled data; otherwise a held-out evaluation both have, or their cross-validation when both were "
+        "trained on the same data with the same folds. The 'champion' alias moves only if the candidate is "
+        "better; when the two share no data, nothing is compared and the command says so. Concurrent "
+        "promotions are safe: the champion ends as the better version and each caller is told what happened.",
     )
     sp.add_argument("model", help="registered model name")
     sp.add_argument("--version", help="candidate version (default: the latest)")
+    sp.add_argument(
+        "--on",
+        metavar="DATA",
+        help="compare on these labelled letters or items (neither version trained on them); each version is "
+        "evaluated on them unless it already was",
+    )
     sp.set_defaults(func=_cmd_promote)
 
     sp = sub.add_parser(

@@ -18,10 +18,11 @@ from mlflow.exceptions import MlflowException
 
 from ..learn.experiment import TARGETS, VIEWS, load_experiment
 from ..letters.batch import parse_paths
-from ..mlops.registry import CHAMPION, promote
+from ..mlops.registry import CHAMPION
 from ..mlops.tracking import configure_tracking, project_home
 from ..records.tables import read_items, write_jsonl
 from ..synth.corpus import write_corpus
+from .promote import promote_model
 from .report import make_report
 from .score import score
 from .train import train_experiment
@@ -101,7 +102,7 @@ def run_demo(cfg: DemoConfig, experiments_dir: Path | None = None) -> int:
             res = train_experiment(exp, data=str(train_path))
             metric = exp.primary_metric
             headline[name] = f"{metric}={res.metrics.get(metric, float('nan')):.3f}"
-            print(f"[5/7] {promote(exp.registered_name)[1]}")
+            print(f"[5/7] {promote_model(exp.registered_name)[1]}")
 
     scored = out / "scored.csv"
     print(f"[6/7] scoring the held-back items with models:/outcome_case@champion -> {scored}")

@@ -205,7 +205,10 @@ def train_experiment(
                 model_id=info.model_id,
             )
             test_tags = {
-                **{f"{TEST_PREFIX}metric.{k}": f"{v:.6g}" for k, v in tested.metrics.items()},
+                **{
+                    f"{TEST_PREFIX}metric.{k}": f"{v:.6g}"
+                    for k, v in metric_columns(tested.metrics, tested.intervals).items()
+                },
                 "test_data_digest": test_set.digest,
                 "test_data_source": test[1],
             }
@@ -213,7 +216,7 @@ def train_experiment(
             tag_version(
                 name,
                 version,
-                metrics=pooled.metrics,
+                metrics=metric_columns(pooled.metrics, pooled.intervals),
                 primary_metric=exp.primary_metric,
                 greater_is_better=exp.greater_is_better,
                 description=exp.description,

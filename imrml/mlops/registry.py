@@ -6,9 +6,10 @@ returns a DataFrame with ``prediction`` and one ``p_<class>`` column per class
 view's columns, each optional: a case-view model scores a case before review,
 and a missing column is filled as empty.
 
-Each registered version carries its metrics as tags (``metric.<name>``) and
-its primary metric (``primary_metric``, ``primary_metric_value``,
-``greater_is_better``), which :func:`promote` compares.
+Each registered version carries its metrics as tags (``metric.<name>``, with
+``.ci_low``/``.ci_high`` the 95% interval) and its primary metric
+(``primary_metric``, ``primary_metric_value``, ``greater_is_better``), which
+promotion (:mod:`imrml.mlops.promotion`) compares.
 """
 
 from __future__ import annotations
@@ -171,71 +172,6 @@ def tag_version(
         client.set_model_version_tag(name, version, k, v)
     if description:
         client.update_model_version(name, version, description=description)
-
-
-# ---------------------------------------------------------------- promote
-
-
-def _metric(mv) -> tuple[str | None, float, bool]:
-    tags = mv.tags or {}
-    name = tags.get("primary_metric")
-    try:
-        value = float(tags.get("primary_metric_value", "nan"))
-    except ValueError:
-        value = float("nan")
-    return name, value, tags.get("greater_is_better", "true") == "true"
-
-
-def promote(model: str, version: str | None = None) -> tuple[bool, str]:
-    """Move ``champion`` to ``version`` (default: the latest) if it beats the current champion.
-
-    Returns (moved, message). The comparison is on the candidate's primary
-    metric, read from the champion's ``metric.<name>`` tag.
-    """
-    client = mlflow.MlflowClient()
-    versions = client.search_model_versions(f"name='{model}'")
-    if not versions:
-        raise UserError(f"no registered model named {model!r} (train one with 'imrml train')")
-    if version is None:
-        cand = max(versions, key=lambda v: int(v.version))
-    else:
-        found = [v for v in versions if str(v.version) == str(version)]
-        if not found:
-            raise UserError(f"{model} has no version {version} (it has {sorted(int(v.version) for v in versions)})")
-        cand = found[0]
-    metric, value, greater = _metric(cand)
-    if metric is None:
-        raise UserError(f"{model} v{cand.version} has no primary_metric tag: was it registered by 'imrml train'?")
-    try:
-        champ = client.get_model_version_by_alias(model, CHAMPION)
-    except MlflowException:
-        champ = None
-    if champ is None:
-        client.set_registered_model_alias(model, CHAMPION, str(cand.version))
-        return True, f"promoted v{cand.version} to {CHAMPION} of {model} (no champion yet; {metric} {value:.4f})"
-    if str(champ.version) == str(cand.version):
-        return False, f"kept champion v{champ.version} of {model} (the candidate is the champion)"
-    try:
-        champ_value = float((champ.tags or {}).get(f"metric.{metric}", "nan"))
-    except ValueError:
-        champ_value = float("nan")
-    if math.isnan(champ_value):
-        better = not math.isnan(value)
-    elif math.isnan(value):
-        better = False
-    else:
-        better = value > champ_value if greater else value < champ_value
-    if better:
-        client.set_registered_model_alias(model, CHAMPION, str(cand.version))
-        op = ">" if greater else "<"
-        return True, (
-            f"promoted v{cand.version} over v{champ.version} of {model} ({metric} {value:.4f} {op} {champ_value:.4f})"
-        )
-    op = "<=" if greater else ">="
-    return False, (
-        f"kept champion v{champ.version} of {model} "
-        f"(candidate v{cand.version} {metric} {value:.4f} {op} {champ_value:.4f})"
-    )
 
 
 # ---------------------------------------------------------------- loading a model to score with

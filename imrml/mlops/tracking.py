@@ -81,6 +81,16 @@ def artifact_root() -> Path | None:
     return None
 
 
+def lock_dir() -> Path:
+    """Where locks live (promotions of one model are serialized by one): beside a local sqlite store, else in the
+    project folder (a tracking server's clients on one machine)."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI")
+    if uri and uri.startswith("sqlite:///"):
+        db = Path(uri[len("sqlite:///") :])
+        return (db if db.is_absolute() else Path.cwd() / db).resolve().parent / ".imrml-locks"
+    return project_home() / ".imrml-locks"
+
+
 def ensure_experiment(name: str) -> str:
     """The MLflow experiment's id, created if needed (local store: artifacts under mlartifacts/), marked as
     model training so that the MLflow UI opens it on its runs table."""

@@ -18,11 +18,11 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
 
 import pandas as pd
 
+from imrml.jobs.promote import promote_model
 from imrml.jobs.score import score
 from imrml.jobs.train import train_experiment
 from imrml.learn.experiment import parse_experiment
 from imrml.learn.views import POST_DECISION_FIELDS
-from imrml.mlops.registry import promote
 from imrml.records.tables import TableWriter, iter_table, write_jsonl
 from imrml.synth.corpus import write_corpus
 
@@ -65,7 +65,7 @@ def project(module_tracking_home):
             ),
             data=str(truth),
         )
-        promote("outcome_case")
+        promote_model("outcome_case")
         rows = list(iter_table(truth))[:30]
         # the last ten as cases before review: no decision, rationale or reviewer's guideline (nulls in Spark)
         rows = rows[:20] + [{k: v for k, v in r.items() if k not in PRE_REVIEW} for r in rows[20:]]

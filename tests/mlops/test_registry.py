@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from imrml.jobs.train import train_experiment
-from imrml.mlops.registry import CHAMPION, ItemModel, input_schema, load_model, model_uri, proba_column, promote
+from imrml.mlops.registry import ItemModel, input_schema, load_model, model_uri, proba_column
 from imrml.mlops.tracking import configure_tracking
 from imrml.records.errors import UserError
 
@@ -84,24 +84,3 @@ def test_a_missing_model_is_one_line():
     configure_tracking()
     with pytest.raises(UserError, match="cannot load model 'models:/no_such_model@champion'"):
         load_model("models:/no_such_model@champion")
-
-
-def test_promote_moves_champion_only_when_better(train):
-    name = "promote_check"
-    client = mlflow.MlflowClient()
-    weak = train("p_majority", name, kind="majority")
-    moved, msg = promote(name)
-    assert moved and "no champion yet" in msg
-    assert str(client.get_model_version_by_alias(name, CHAMPION).version) == weak.version
-    strong = train("p_logreg", name, view="rationale")
-    assert strong.metrics["pr_auc"] > weak.metrics["pr_auc"]
-    weak2 = train("p_majority2", name, kind="majority")
-    moved, msg = promote(name)
-    assert not moved and msg.startswith(f"kept champion v{weak.version}"), msg
-    moved, msg = promote(name, version=strong.version)
-    assert moved and msg.startswith(f"promoted v{strong.version} over v{weak.version}"), msg
-    moved, msg = promote(name, version=weak2.version)
-    assert not moved and f"kept champion v{strong.version}" in msg and "<=" in msg
-    assert str(client.get_model_version_by_alias(name, CHAMPION).version) == strong.version
-    with pytest.raises(UserError, match="no registered model named 'absent'"):
-        promote("absent")

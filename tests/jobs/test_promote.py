@@ -1,0 +1,190 @@
+"""promote: only numbers measured on the same data are compared; --on DATA; concurrent promotions
+(threads and processes) end with the better version and each caller is told the truth."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import mlflow
+import pytest
+
+from imrml.cli import main
+from imrml.jobs.promote import promote_model
+from imrml.jobs.train import train_experiment
+from imrml.mlops.registry import CHAMPION
+from imrml.records.errors import UserError
+from imrml.records.tables import write_table
+
+FAST = {"word_ngrams": [1, 2], "char_ngrams": False, "max_features": 3000}
+
+
+@pytest.fixture(scope="module")
+def records(make_records):
+    return make_records(60, seed=7)
+
+
+@pytest.fixture(scope="module")
+def train(module_tracking_home, records, make_experiment):
+    def run(name, registry, view="case", kind="logreg", data=None):
+        exp = make_experiment(
+            name, view, "outcome", kind, features=FAST, split={"n_splits": 3}, registry={"name": registry}
+        )
+        return train_experiment(exp, records=records if data is None else data)
+
+    return run
+
+
+def _champion(name: str) -> str:
+    return str(mlflow.MlflowClient().get_model_version_by_alias(name, CHAMPION).version)
+
+
+def _set_champion(name: str, version: str) -> None:
+    mlflow.MlflowClient().set_registered_model_alias(name, CHAMPION, version)
+
+
+def test_promote_compares_cross_validation_on_the_same_data(train):
+    name = "promote_check"
+    weak = train("p_majority", name, kind="majority")
+    moved, msg = promote_model(name)
+    assert moved and "no champion" in msg and _champion(name) == weak.version
+    strong = train("p_logreg", name, view="rationale")
+    assert strong.metrics["pr_auc"] > weak.metrics["pr_auc"]
+    weak2 = train("p_majority2", name, kind="majority")
+    moved, msg = promote_model(name)
+    assert not moved and msg.startswith(f"kept champion v{weak.version}"), msg
+    moved, msg = promote_model(name, version=strong.version)
+    assert moved and msg.startswith(f"promoted v{strong.version} over v{weak.version}"), msg
+    assert "pr_auc" in msg and "cross-validation group_kfold n_splits=3 seed=0" in msg and "[95% " in msg
+    moved, msg = promote_model(name, version=weak2.version)
+    assert not moved and f"kept champion v{strong.version}" in msg and "<=" in msg
+    assert _champion(name) == strong.version
+    with pytest.raises(UserError, match="no registered model named 'absent'"):
+        promote_model("absent")
+
+
+def test_numbers_on_different_data_are_not_compared(train, make_records):
+    """A champion measured on one data set never blocks, nor loses to, a candidate measured on another."""
+    name = "promote_other_data"
+    first = train("d_logreg", name, view="rationale")
+    promote_model(name)
+    other = train("d_majority", name, kind="majority", data=make_records(40, seed=99))
+    moved, msg = promote_model(name)
+    assert not moved and msg.startswith(f"not compared, champion v{first.version} of {name} kept"), msg
+    assert f"imrml promote {name} --version {other.version} --on DATA" in msg and _champion(name) == first.version
+
+
+def test_promote_on_an_evaluation_set_makes_the_better_version_champion(train, make_records, tmp_path, capsys):
+    name = "promote_on"
+    strong = train("o_logreg", name, view="rationale")
+    weak = train("o_majority", name, kind="majority", data=make_records(40, seed=5))
+    _set_champion(name, weak.version)
+    held_out = tmp_path / "held_out.jsonl"  # letters neither version was trained on
+    write_table([r.to_dict() for r in make_records(50, seed=123)], held_out)
+    assert main(["promote", name, "--version", strong.version, "--on", str(held_out)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"promoted v{strong.version} over v{weak.version} of {name}: pr_auc "), out
+    assert f"held out on {held_out}" in out and _champion(name) == strong.version
+    # each version was evaluated once on the set (evaluation runs, reused by the next comparison)
+    assert main(["promote", name, "--version", weak.version, "--on", str(held_out)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"kept champion v{strong.version} of {name}: candidate v{weak.version} pr_auc"), out
+    client = mlflow.MlflowClient()
+    evals = client.search_runs(
+        [client.get_experiment_by_name("imrml/outcome_rationale").experiment_id],
+        filter_string=f"tags.`imrml.run_kind` = 'evaluation' and tags.`imrml.model_name` = '{name}'",
+    ) + client.search_runs(
+        [client.get_experiment_by_name("imrml/outcome_case").experiment_id],
+        filter_string=f"tags.`imrml.run_kind` = 'evaluation' and tags.`imrml.model_name` = '{name}'",
+    )
+    assert sorted(r.data.tags["imrml.model_version"] for r in evals) == sorted([strong.version, weak.version])
+    # and without --on the two (trained on different data) are not compared ... except on that shared evaluation
+    moved, msg = promote_model(name, version=weak.version)
+    assert not moved and f"held out on {held_out}" in msg, msg
+
+
+def test_promote_on_the_training_data_is_refused(train, records, tmp_path):
+    name = "promote_in_sample"
+    a = train("i_logreg", name, view="rationale")
+    train("i_majority", name, kind="majority")
+    _set_champion(name, a.version)
+    items = tmp_path / "train.jsonl"
+    write_table([r.to_dict() for r in records], items)
+    with pytest.raises(UserError, match="was trained on these items, so its numbers on them are in-sample"):
+        promote_model(name, on=str(items))
+
+
+@pytest.fixture(scope="module")
+def three_versions(train):
+    """A weak, a middling and a strong version of one model, all cross-validated on the same items."""
+    name = "promote_race"
+    weak = train("r_majority", name, kind="majority")
+    mid = train("r_logreg_case", name)
+    best = train("r_logreg_rationale", name, view="rationale")
+    pr = [v.metrics["pr_auc"] for v in (weak, mid, best)]
+    assert pr[0] < pr[1] < pr[2], pr
+    return name, weak.version, mid.version, best.version
+
+
+def _check_truth(name, weak, mid, best, said: dict[str, str]) -> None:
+    """The champion is the best version and what each caller was told is what happened."""
+    assert _champion(name) == best
+    assert said[best].startswith(f"promoted v{best} over v"), said
+    if said[mid].startswith(f"promoted v{mid} over v{weak}"):
+        assert said[best].startswith(f"promoted v{best} over v{mid}"), said
+    else:
+        assert said[mid].startswith(f"kept champion v{best}"), said
+        assert said[best].startswith(f"promoted v{best} over v{weak}"), said
+
+
+def _promote_in_thread(name, version, barrier, said, errors) -> None:
+    barrier.wait()
+    try:
+        said[version] = promote_model(name, version=version)[1]
+    except Exception as e:  # any exception is the failure the test looks for
+        errors.append(e)
+
+
+def test_concurrent_promotions_in_threads(three_versions):
+    name, weak, mid, best = three_versions
+    for _ in range(5):
+        _set_champion(name, weak)
+        barrier = threading.Barrier(2)
+        said: dict[str, str] = {}
+        errors = []
+
+        threads = [
+            threading.Thread(target=_promote_in_thread, args=(name, v, barrier, said, errors)) for v in (mid, best)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        _check_truth(name, weak, mid, best, said)
+
+
+@pytest.mark.slow
+def test_concurrent_promotions_in_processes(three_versions, module_tracking_home):
+    name, weak, mid, best = three_versions
+    env = {**os.environ, "IMRML_HOME": str(module_tracking_home)}
+    for _ in range(3):
+        _set_champion(name, weak)
+        procs = {
+            v: subprocess.Popen(
+                [sys.executable, "-m", "imrml", "promote", name, "--version", v],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for v in (mid, best)
+        }
+        said = {}
+        for v, p in procs.items():
+            out, err = p.communicate(timeout=300)
+            assert p.returncode == 0 and "Traceback" not in err, err
+            said[v] = out.strip()
+        _check_truth(name, weak, mid, best, said)
