@@ -12,11 +12,12 @@ CORPUS     ?= data/corpus
 # train reads the corpus once there is one (imrml parse made it), else the experiment's own [data]
 DATA       ?= $(if $(wildcard $(CORPUS)/index.sqlite),$(CORPUS))
 MODEL      ?=
+ON         ?=
 INPUT      ?=
 OUTPUT     ?= data/scored/scored.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse bench-bad-input parse labels clean clean-mlflow train train-all ui promote bench-train synth bench-synth bench-score-workers report bench-report
+.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse bench-bad-input parse labels clean clean-mlflow train train-all ui promote evaluate compare bench-train synth bench-synth bench-score-workers report bench-report
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -70,8 +71,14 @@ train-all: $(STAMP) ## train every experiment in experiments/ [DATA=corpus|items
 ui: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over the project's mlflow.db
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1
 
-promote: $(STAMP) ## move the champion alias to MODEL's latest version if it is better: make promote MODEL=outcome_case
-	$(IMRML) promote $(MODEL)
+promote: $(STAMP) ## make MODEL's latest version champion if better on the same data: make promote MODEL=outcome_case [ON=letters]
+	$(IMRML) promote $(MODEL) $(if $(ON),--on $(ON))
+
+evaluate: $(STAMP) ## measure a model on labelled letters it never saw: make evaluate MODEL=outcome_case DATA=data/letters
+	$(IMRML) evaluate $(or $(MODEL),outcome_case) $(or $(DATA),$(INPUT))
+
+compare: $(STAMP) ## the leaderboard of trained and evaluated models, baselines marked: make compare [MODEL=outcome_case]
+	$(IMRML) compare $(MODEL)
 
 bench-train: $(STAMP) ## benchmark: train the default linear model on 100,000 generated items (target < 2 min)
 	$(BIN)/python benchmarks/bench_train.py

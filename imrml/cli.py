@@ -103,6 +103,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return _job("evaluate:evaluate_command")(args.model, args.data, resamples=args.resamples, seed=args.seed)
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    return _job("compare:compare_command")(args.name)
+
+
 def _cmd_promote(args: argparse.Namespace) -> int:
     return _job("promote:promote_command")(args.model, version=args.version, on=args.on)
 
@@ -235,6 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples of the letters (default 1000)")
     sp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     sp.set_defaults(func=_cmd_evaluate)
+
+    sp = sub.add_parser(
+        "compare",
+        help="print the leaderboard of trained and evaluated models, baselines marked",
+        description="Print the runs of every imrml MLflow experiment (or of one) as leaderboards: one per data "
+        "set and way of measuring (cross-validation on one training set, or held out on one test set), since "
+        "only numbers on the same data compare; best first by the primary metric with its 95%% interval; "
+        "baselines and the registered champion marked. The same comparison as MLflow's runs table.",
+    )
+    sp.add_argument("name", nargs="?", metavar="NAME", help="one experiment, e.g. outcome_case (default: all)")
+    sp.set_defaults(func=_cmd_compare)
 
     sp = sub.add_parser(
         "promote",

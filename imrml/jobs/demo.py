@@ -1,10 +1,12 @@
 """The demo job: the whole pipeline end to end on a generated corpus (``make demo``).
 
 generate letters -> parse them -> label -> hold back a slice of letters -> train the
-outcome and guideline models for both views -> promote champions -> score the held-back
-slice with the outcome champion -> write the report of the corpus -> print a summary.
-Everything lands under ``data/demo`` and the project's MLflow store; running it again
-reuses the corpus and any model that already has a champion.
+baselines and every model kind for the outcome (case and rationale views), and the
+guideline models -> promote champions -> score the held-back slice with the outcome
+champion and evaluate it there -> write the report of the corpus -> print a summary
+(``imrml compare`` prints the leaderboard). Everything lands under ``data/demo`` and the
+project's MLflow store; running it again reuses the corpus and any model that already
+has a champion.
 """
 
 from __future__ import annotations
@@ -16,18 +18,30 @@ from pathlib import Path
 import mlflow
 from mlflow.exceptions import MlflowException
 
-from ..learn.experiment import TARGETS, VIEWS, load_experiment
+from ..learn.experiment import load_experiment
 from ..letters.batch import parse_paths
 from ..mlops.registry import CHAMPION
 from ..mlops.tracking import configure_tracking, project_home
 from ..records.tables import read_items, write_jsonl
 from ..synth.corpus import write_corpus
+from .evaluate import evaluate
 from .promote import promote_model
 from .report import make_report
 from .score import score
 from .train import train_experiment
 
 HOLDOUT_SHARE = 0.15
+# What the demo trains: every model kind and its baselines for the outcome before review and from the
+# rationale (so MLflow's runs table has a real comparison), the assigned-case outcome, and the guideline targets.
+DEMO_EXPERIMENTS: dict[str, tuple[str, ...]] = {
+    "outcome_case": ("majority", "logreg", "svm", "hgb"),
+    "outcome_rationale": ("majority", "keyword_rule", "logreg", "svm", "hgb"),
+    "outcome_case_assigned": ("logreg",),
+    "guideline_family_case": ("logreg",),
+    "guideline_family_rationale": ("logreg",),
+    "guideline_topic_case": ("logreg",),
+    "guideline_topic_rationale": ("logreg",),
+}
 
 
 @dataclass
@@ -90,23 +104,27 @@ def run_demo(cfg: DemoConfig, experiments_dir: Path | None = None) -> int:
     )
 
     headline: dict[str, str] = {}
-    for target in TARGETS:
-        for view in VIEWS:
-            name = f"{target}_{view}"
-            exp = load_experiment(experiments_dir / f"{name}_logreg.toml")
-            if _has_champion(exp.registered_name):
-                print(f"[4/7] {name}: a champion exists, not retrained ('make clean-mlflow' to start over)")
-                headline[name] = "champion kept"
-                continue
-            print(f"[4/7] training {name} (logistic regression, grouped {exp.split.n_splits}-fold CV)")
+    for name, kinds in DEMO_EXPERIMENTS.items():
+        first = load_experiment(experiments_dir / f"{name}_{kinds[0]}.toml")
+        if _has_champion(first.registered_name):
+            print(f"[4/7] {name}: a champion exists, not retrained ('make clean-mlflow' to start over)")
+            headline[name] = "champion kept"
+            continue
+        for kind in kinds:
+            exp = load_experiment(experiments_dir / f"{name}_{kind}.toml")
+            print(f"[4/7] training {name} {exp.model.kind} (grouped {exp.split.n_splits}-fold CV)")
             res = train_experiment(exp, data=str(train_path))
             metric = exp.primary_metric
-            headline[name] = f"{metric}={res.metrics.get(metric, float('nan')):.3f}"
+            ci = res.intervals.get(metric)
+            span = f" [{ci.low:.3f}, {ci.high:.3f}]" if ci else ""
+            headline[f"{name} {kind}"] = f"{metric}={res.metrics.get(metric, float('nan')):.3f}{span}"
             print(f"[5/7] {promote_model(exp.registered_name)[1]}")
 
     scored = out / "scored.csv"
     print(f"[6/7] scoring the held-back items with models:/outcome_case@champion -> {scored}")
     result = score("models:/outcome_case@champion", [holdout_path], scored)
+    held_out = evaluate("outcome_case", str(holdout_path))
+    ci = held_out.intervals.get(held_out.primary_metric)
     report_dir = out / "report"
     print(f"[7/7] writing the report of the corpus's items -> {report_dir}")
     _, page, _ = make_report([str(items_path)], report_dir)
@@ -116,6 +134,12 @@ def run_demo(cfg: DemoConfig, experiments_dir: Path | None = None) -> int:
     for name, line in headline.items():
         print(f"  {name:<28} {line}")
     print(f"  scored     {result.n_scored} held-back items -> {scored} ({len(result.rejects)} rejected)")
+    print(
+        f"  held out   outcome_case champion v{held_out.version} ({held_out.model_kind}) on the held-back letters: "
+        f"{held_out.primary_metric}={held_out.metrics[held_out.primary_metric]:.3f}"
+        + (f" [95% {ci.low:.3f}, {ci.high:.3f}]" if ci else "")
+    )
+    print("  compare    imrml compare   (the leaderboard of every imrml experiment, baselines marked)")
     print(f"  report     {page.resolve()}  (open it in a browser; tables/ and charts/ beside it)")
     print(f"  tracking   {uri}")
     print("  MLflow UI  make ui   (then open http://127.0.0.1:5000)")
