@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from imrml.learn.experiment import ExperimentError, load_experiment, parse_experiment
+from imrml.learn.experiment import TARGETS, VIEWS, ExperimentError, load_experiment, parse_experiment
 from imrml.learn.pipeline import build_pipeline
 
 MINIMAL = """
@@ -29,7 +29,7 @@ def test_every_target_and_view_is_shipped_with_baselines(shipped):
         assert e.name == p.stem
         assert e.registered_name == f"{e.target}_{e.view}"
     cells = {(e.target, e.view) for e in exps}
-    assert cells == {(t, v) for t in ("outcome", "guideline_family", "guideline_topic") for v in ("case", "rationale")}
+    assert cells == {(t, v) for t in TARGETS for v in VIEWS}  # case, case_assigned and rationale
     for t, v in cells:
         kinds = {e.model.kind for e in exps if (e.target, e.view) == (t, v)}
         assert {"logreg", "linear_svm_calibrated", "hist_gradient_boosting", "majority"} <= kinds
