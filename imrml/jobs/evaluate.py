@@ -24,7 +24,7 @@ from ..learn.intervals import DEFAULT_RESAMPLES
 from ..mlops.evaluation import items_dataset, log_held_out
 from ..mlops.registry import LoadedModel, load_model, resolve_model_uri
 from ..mlops.tracking import configure_tracking, ensure_experiment
-from ..records.errors import UserError
+from ..records.errors import UserError, redact
 from .data import load_items
 
 
@@ -72,6 +72,11 @@ def evaluate(
     """Measure ``model`` on the labelled items of ``data`` (or ``records``) and log an evaluation run."""
     configure_tracking()
     uri = resolve_model_uri(model)
+    if not uri.startswith(("models:/", "runs:/")):
+        raise UserError(
+            f"{redact(model)}: not a registered model, run id, models:/ or runs:/ URI; loading a model runs its "
+            "code, so evaluate loads models from the tracking store only"
+        )
     loaded = load_model(uri)
     wrapper = loaded.item_model
     if wrapper is None:

@@ -133,5 +133,7 @@ def test_model_references(module_tracking_home):
 def test_evaluate_errors_are_one_line(module_tracking_home, capsys, tmp_path):
     assert main(["evaluate", "no_such_model", str(tmp_path)]) == 2
     assert "cannot load model 'models:/no_such_model@champion'" in capsys.readouterr().err
+    assert main(["evaluate", "file:///tmp/model", str(tmp_path)]) == 2
+    assert "evaluate loads models from the tracking store only" in capsys.readouterr().err
     assert main(["evaluate", "x", str(tmp_path), "--resamples", "10"]) == 2
     assert "at least 100 resamples" in capsys.readouterr().err
