@@ -68,7 +68,9 @@ train: $(STAMP) ## train an experiment, tracked in MLflow: make train EXPERIMENT
 train-all: $(STAMP) ## train every experiment in experiments/ [DATA=corpus|items|letters]
 	@set -e; for f in experiments/*.toml; do echo "== $$f"; $(IMRML) train $$f $(if $(DATA),--data $(DATA)); done
 
-ui: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over the project's mlflow.db
+ui: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over the project's mlflow.db ('imrml compare' prints each experiment's link)
+	@echo "Open http://127.0.0.1:5000/#/experiments?workflowType=machine_learning (Model training); an experiment's"
+	@echo "runs table with the leaderboard's columns: its link from 'imrml compare', or Views > imrml leaderboard."
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1
 
 promote: $(STAMP) ## make MODEL's latest version champion if better on the same data: make promote MODEL=outcome_case [ON=letters]

@@ -8,6 +8,7 @@ primary metric with its 95% interval; baselines and the champion are marked.
 from __future__ import annotations
 
 from ..mlops.leaderboard import Board, leaderboards
+from ..mlops.runs_view import runs_table_url
 from ..mlops.tracking import configure_tracking
 from ..records.errors import UserError
 
@@ -56,4 +57,7 @@ def compare_command(name: str | None = None) -> int:
         what = f"experiment imrml/{name.removeprefix('imrml/')}" if name else "imrml experiment"
         raise UserError(f"no finished runs in any {what} of this tracking store (train one with 'imrml train')")
     print("\n\n".join(format_board(b) for b in boards))
+    print("\nThe same in MLflow's runs table ('make ui', then open):")
+    for experiment, experiment_id in dict.fromkeys((b.experiment, b.experiment_id) for b in boards):
+        print(f"  {experiment:<38} {runs_table_url(experiment_id)}")
     return 0

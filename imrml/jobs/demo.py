@@ -21,6 +21,7 @@ from mlflow.exceptions import MlflowException
 from ..learn.experiment import load_experiment
 from ..letters.batch import parse_paths
 from ..mlops.registry import CHAMPION
+from ..mlops.runs_view import runs_table_url
 from ..mlops.tracking import configure_tracking, project_home
 from ..records.tables import read_items, write_jsonl
 from ..synth.corpus import write_corpus
@@ -142,7 +143,8 @@ def run_demo(cfg: DemoConfig, experiments_dir: Path | None = None) -> int:
     print("  compare    imrml compare   (the leaderboard of every imrml experiment, baselines marked)")
     print(f"  report     {page.resolve()}  (open it in a browser; tables/ and charts/ beside it)")
     print(f"  tracking   {uri}")
-    print("  MLflow UI  make ui   (then open http://127.0.0.1:5000)")
+    experiment_id = mlflow.MlflowClient().get_experiment_by_name("imrml/outcome_case").experiment_id
+    print(f"  MLflow UI  make ui, then open {runs_table_url(experiment_id)}")
     print("  note       metrics above come from a generated corpus; see README for real-letter results")
     return 0
 

@@ -94,7 +94,8 @@ def evaluate(
     tags = train_run.data.tags if train_run else {}
     kind = tags.get("imrml.model_kind", "model")
     primary = tags.get("imrml.primary_metric", DEFAULT_PRIMARY[wrapper.target])
-    experiment_id = ensure_experiment(f"imrml/{wrapper.target}_{wrapper.view}")  # where its training runs are
+    # the experiment its training runs are in
+    experiment_id = ensure_experiment(f"imrml/{wrapper.target}_{wrapper.view}", wrapper.target)
     data_name = Path(source).name or source
     version = f" v{loaded.version}" if loaded.version else ""
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"{kind}{version} on {data_name}") as run:

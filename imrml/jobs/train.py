@@ -159,7 +159,7 @@ def train_experiment(
     pooled = measured(exp.target, ds.y[cv.tested], cv.oof_proba[cv.tested], ds.classes, ds.groups[cv.tested])
 
     configure_tracking()
-    experiment_id = ensure_experiment(f"imrml/{exp.target}_{exp.view}")
+    experiment_id = ensure_experiment(f"imrml/{exp.target}_{exp.view}", exp.target)
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name(exp)) as run:
         mlflow.set_tags(
             {

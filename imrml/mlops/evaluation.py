@@ -26,13 +26,14 @@ TEST_PREFIX = "test."
 
 
 def metric_columns(metrics: dict[str, float], intervals: dict[str, Interval], prefix: str = "") -> dict[str, float]:
-    """``<prefix><metric>`` with ``.ci_low`` and ``.ci_high`` beside it: the columns of MLflow's runs table."""
+    """``<prefix><metric>`` with ``.ci_low`` and ``.ci_high`` beside it: the columns of MLflow's runs table,
+    to 4 decimals (the table shows them as logged; further digits are far inside any interval here)."""
     out = {}
     for name, value in metrics.items():
-        out[f"{prefix}{name}"] = value
+        out[f"{prefix}{name}"] = round(value, 4)
         if name in intervals:
-            out[f"{prefix}{name}.ci_low"] = intervals[name].low
-            out[f"{prefix}{name}.ci_high"] = intervals[name].high
+            out[f"{prefix}{name}.ci_low"] = round(intervals[name].low, 4)
+            out[f"{prefix}{name}.ci_high"] = round(intervals[name].high, 4)
     return out
 
 

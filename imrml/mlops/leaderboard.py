@@ -36,6 +36,7 @@ class Entry:
 @dataclass
 class Board:
     experiment: str  # imrml/<target>_<view>
+    experiment_id: str
     target: str
     how: str  # "cross-validation group_kfold n_splits=5 seed=0" or "held out"
     data_source: str
@@ -112,7 +113,11 @@ def _boards_of(client, experiment) -> list[Board]:
             if (how, digest, who) in seen:  # an older run of the same experiment (or version) on the same data
                 continue
             seen.add((how, digest, who))
-            board = boards.setdefault((how, digest), Board(experiment.name, target, how, source, digest, None, primary))
+            if (how, digest) not in boards:
+                boards[how, digest] = Board(
+                    experiment.name, experiment.experiment_id, target, how, source, digest, None, primary
+                )
+            board = boards[how, digest]
             n = metrics.get(f"{prefix}n_items")
             if board.n_items is None and n is not None:
                 board.n_items = int(n)

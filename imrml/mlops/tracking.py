@@ -91,19 +91,25 @@ def lock_dir() -> Path:
     return project_home() / ".imrml-locks"
 
 
-def ensure_experiment(name: str) -> str:
+def ensure_experiment(name: str, target: str | None = None) -> str:
     """The MLflow experiment's id, created if needed (local store: artifacts under mlartifacts/), marked as
-    model training so that the MLflow UI opens it on its runs table."""
+    model training, and for a ``target`` with the leaderboard view of its runs table (:mod:`.runs_view`)."""
     import mlflow
 
+    from .runs_view import VIEW_TAG, leaderboard_view
+
     client = mlflow.MlflowClient()
+    wanted = {EXPERIMENT_KIND_TAG: MODEL_TRAINING_KIND}
+    if target is not None:
+        wanted[VIEW_TAG] = leaderboard_view(target)
     exp = client.get_experiment_by_name(name)
-    if exp is not None:
-        if exp.lifecycle_stage == "deleted":
-            client.restore_experiment(exp.experiment_id)
-        if exp.tags.get(EXPERIMENT_KIND_TAG) != MODEL_TRAINING_KIND:
-            client.set_experiment_tag(exp.experiment_id, EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND)
-        return exp.experiment_id
-    root = artifact_root()
-    location = None if root is None else (root / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)).as_uri()
-    return client.create_experiment(name, artifact_location=location, tags={EXPERIMENT_KIND_TAG: MODEL_TRAINING_KIND})
+    if exp is None:
+        root = artifact_root()
+        location = None if root is None else (root / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)).as_uri()
+        return client.create_experiment(name, artifact_location=location, tags=wanted)
+    if exp.lifecycle_stage == "deleted":
+        client.restore_experiment(exp.experiment_id)
+    for key, value in wanted.items():
+        if exp.tags.get(key) != value:
+            client.set_experiment_tag(exp.experiment_id, key, value)
+    return exp.experiment_id
