@@ -2,7 +2,7 @@
 
     .venv/bin/python docs/real_letters.py [LETTERS] [-o data/results/real_letters.json]
 
-LETTERS defaults to ../shared/data/dwc-letters. Each experiment in experiments/ is
+LETTERS defaults to $IMRML_SHARED/data/dwc-letters (IMRML_SHARED: ../shared). Each experiment in experiments/ is
 measured twice on them: its own split (5-fold StratifiedGroupKFold by letter,
 seed 0; pooled out-of-fold metrics) and the split by date (trained on the older
 letters, tested on the latest quarter of them). Every metric gets a 95%
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 
@@ -88,7 +89,8 @@ def markdown(rows: list[dict]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("letters", nargs="?", default=str(ROOT.parent / "shared" / "data" / "dwc-letters"))
+    shared = Path(os.environ.get("IMRML_SHARED", ROOT.parent / "shared"))
+    ap.add_argument("letters", nargs="?", default=str(shared / "data" / "dwc-letters"))
     ap.add_argument("-o", "--output", default=str(ROOT / "data" / "results" / "real_letters.json"))
     args = ap.parse_args()
     parsed = parse_paths([args.letters])

@@ -33,7 +33,9 @@ def trained(module_tracking_home, make_records, make_experiment):
 def test_leaderboard_ranks_runs_on_the_same_data(trained, capsys):
     assert compare_command("outcome_rationale") == 0
     out = capsys.readouterr().out
-    cv, held_out = out.split("\n\n")
+    boards, links = out.split("\n\nThe same in MLflow's runs table ('make ui', then open):\n")
+    cv, held_out = boards.split("\n\n")
+    assert links.split()[0] == "imrml/outcome_rationale" and links.split()[1].endswith("imrml-leaderboard")
     assert cv.startswith("imrml/outcome_rationale: cross-validation group_kfold n_splits=3 seed=0 on <records>")
     lines = cv.splitlines()
     assert "pr_auc [95%]" in lines[1]
