@@ -24,7 +24,7 @@ from imrml.learn.dataset import make_splits, prepare_dataset
 from imrml.learn.evaluation import measured
 from imrml.learn.experiment import SplitConfig, load_experiment
 from imrml.learn.pipeline import build_pipeline
-from imrml.letters.parse import parse_paths
+from imrml.letters.batch import parse_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = {"cv": None, "by_date": SplitConfig(kind="by_date", test_fraction=0.25)}
