@@ -7,7 +7,7 @@ The pipeline, a package per layer, each importing only from the layers above it 
     synth     a generated corpus of letters with their true items
     learn     experiments, views, features, estimators, data sets and splits, metrics (no MLflow)
     mlops     MLflow tracking, the registered pyfunc model and its champion, run artifacts
-    jobs      parse, labels, synth, train, promote, score, demo
+    jobs      parse, labels, synth, train, evaluate, promote, compare, score, demo
     cli       the ``imrml`` command
 
 What users script, importable from ``imrml`` (each loaded on first use, so that
@@ -17,7 +17,9 @@ What users script, importable from ``imrml`` (each loaded on first use, so that
     label_items                    (re)label records from their citations
     records_to_frame               records -> the frame models read
     load_experiment, build_pipeline   an experiment file -> an unfitted scikit-learn model
-    train_experiment               fit, cross-validate, track and register an experiment
+    train_experiment               fit, cross-validate, track and register an experiment (and test it)
+    evaluate                       a trained model on labelled letters it never saw, with 95% intervals
+    promote_model                  make a version champion if it is better on the same data
     load_model, score              a registered model -> scored items
 """
 
@@ -36,6 +38,8 @@ _PUBLIC = {
     "load_experiment": "imrml.learn.experiment",
     "build_pipeline": "imrml.learn.pipeline",
     "train_experiment": "imrml.jobs.train",
+    "evaluate": "imrml.jobs.evaluate",
+    "promote_model": "imrml.jobs.promote",
     "load_model": "imrml.mlops.registry",
     "score": "imrml.jobs.score",
 }

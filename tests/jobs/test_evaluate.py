@@ -121,7 +121,10 @@ def test_guideline_labels_the_model_never_saw_count_as_other_rare(generated, exp
 
 
 def test_model_references(module_tracking_home):
+    import imrml
     from imrml.mlops.registry import resolve_model_uri
+
+    assert imrml.evaluate is evaluate and "evaluate" in dir(imrml)
 
     assert resolve_model_uri("outcome_case") == "models:/outcome_case@champion"
     assert resolve_model_uri("outcome_case@challenger") == "models:/outcome_case@challenger"
