@@ -104,9 +104,9 @@ REPORT_DIR   ?= data/report
 report: $(STAMP) ## tables and charts across letters: make report [REPORT_INPUT=corpus|letters|items] [REPORT_DIR=data/report] [BY=year]
 	$(IMRML) report $(REPORT_INPUT) -o $(REPORT_DIR) $(if $(BY),--by $(BY))
 
-spark-test: $(STAMP) ## optional: score on local Spark via mlflow spark_udf (installs pyspark; needs Java 17+)
+spark-test: $(STAMP) ## optional: parse and score on local Spark (installs pyspark; needs Java 17+)
 	@$(BIN)/python -c "import pyspark" 2>/dev/null || $(BIN)/pip install --quiet 'pyspark>=4'
-	$(BIN)/python -m pytest -q tests/test_spark.py
+	$(BIN)/python -m pytest -q tests/jobs/test_spark.py tests/jobs/test_spark_parse.py
 
 demo: $(STAMP) ## set up, then generate, parse, train both views, promote, score a held-back slice, summarize
 	$(IMRML) demo
