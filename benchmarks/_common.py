@@ -3,6 +3,8 @@
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -34,3 +36,22 @@ def save(name: str, result: dict) -> Path:
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     return path
+
+
+def imrml(*args: str) -> tuple[float, str, dict]:
+    """Run the imrml command in a fresh process: (seconds, its stdout, its peak RSS and its workers' in MB)."""
+    script = (
+        "import json, resource, sys\n"
+        "from imrml.cli import main\n"
+        "rc = main(sys.argv[1:])\n"
+        "peak = lambda who: resource.getrusage(who).ru_maxrss // 1024\n"
+        "print(json.dumps({'rc': rc, 'self_mb': peak(resource.RUSAGE_SELF), "
+        "'workers_mb': peak(resource.RUSAGE_CHILDREN)}))\n"
+    )
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr[-3000:])
+    *out, last = proc.stdout.strip().splitlines()
+    return seconds, "\n".join(out), json.loads(last)

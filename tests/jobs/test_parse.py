@@ -126,3 +126,28 @@ def test_parquet_columns_keep_their_types_when_every_row_leaves_them_null(tmp_pa
         table.column("decision_date").null_count == table.num_rows
         and table.schema.field("decision_date").type == pa.string()
     )
+
+
+def test_a_read_only_folder_is_found_before_parsing_for_a_file_and_for_a_corpus(tmp_path, fixtures_dir, unprivileged):
+    import subprocess
+    import sys
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+
+    def run(*args):
+        cmd = unprivileged([sys.executable, "-m", "imrml", "parse", str(fixtures_dir), *map(str, args), "-q"])
+        return subprocess.run(cmd, capture_output=True, text=True)
+
+    to_file = run("-o", locked / "items.jsonl")
+    assert (to_file.returncode, to_file.stderr) == (
+        2,
+        f"imrml parse: error: {locked / 'items.jsonl'}: cannot write: Permission denied\n",
+    )
+    into_corpus = run("--corpus", locked / "corpus")
+    assert (into_corpus.returncode, into_corpus.stderr) == (
+        2,
+        f"imrml parse: error: {locked / 'corpus'}: cannot write: Permission denied\n",
+    )
+    assert list(locked.iterdir()) == []
