@@ -150,46 +150,73 @@ def plan_run(
     for f in look:
         f.sha256 = content_hash(f.file)
     plan.counts["unchanged"] = len(found) - len(look)
+    plan_gone(plan, entries, found, roots, corpus.root, prune)
+    claims = plan_looked_at(plan, entries, look, version, limits_json)
+    plan_owners(plan, entries, found, claims, version)
+    return plan
 
-    # files gone from the folders
+
+def plan_gone(
+    plan: Plan, entries: dict[str, Entry], found: dict[str, Found], roots: list[str], root: Path, prune: bool
+) -> None:
+    """Files of the corpus gone from the folders given: pruned (their items removed) or only counted."""
     for key, e in sorted(entries.items()):
-        if key not in found and under(key, roots, corpus.root):
-            if prune:
-                plan.forget.append(key)
-                if e.status == PARSED:
-                    plan.remove.add(e.sha256)
-            else:
-                plan.missing.append(key)
+        if key in found or not under(key, roots, root):
+            continue
+        if not prune:
+            plan.missing.append(key)
+            continue
+        plan.forget.append(key)
+        if e.status == PARSED:
+            plan.remove.add(e.sha256)
 
-    # files to look at: touched only, or their old items go
-    claim: list[tuple[int, Found]] = []  # files that may need parsing; former owners (0) claim first
+
+def plan_looked_at(
+    plan: Plan, entries: dict[str, Entry], look: list[Found], version: str, limits_json: str
+) -> list[tuple[int, Found]]:
+    """Files that were hashed: only re-timed (settled), or claims on their content (new, changed, read by an
+    older parser, rejected under other limits, or left pending by a run that stopped), their old items to go.
+    A claim is (0, file) for a file that held its content before, so that it keeps it; else (1, file)."""
+    claims = []
     for f in look:
         e = entries.get(f.key)
-        if e is None:
-            plan.counts["new"] += 1
-        elif same_letter(e, f, version, limits_json):
+        if e is not None and same_letter(e, f, version, limits_json):
             plan.settled.append(replace(e, size=f.size, mtime_ns=f.mtime_ns))
             plan.counts["touched"] += 1
             continue
-        else:
-            kind = "changed" if e.sha256 != f.sha256 else "stale" if e.parser_version != version else "retried"
-            plan.counts[kind] += 1
-            if kind == "stale":
-                plan.stale_version = e.parser_version
-            if e.status == PARSED:
-                plan.remove.add(e.sha256)
-                plan.requeue.append(e.path)
-        claim.append((0 if e is not None and e.status in (PARSED, REJECTED, PENDING) else 1, f))
+        plan.counts[change_kind(e, f, version)] += 1
+        if e is not None and e.parser_version != version and e.status in (PARSED, REJECTED):
+            plan.stale_version = e.parser_version
+        if e is not None and e.status == PARSED:
+            plan.remove.add(e.sha256)
+            plan.requeue.append(e.path)
+        claims.append((0 if e is not None and e.status in (PARSED, REJECTED, PENDING) else 1, f))
+    return claims
 
-    # who owns each content: rows that stay, then the claims in order; a claim whose content is owned is a
-    # duplicate of its owner
-    leaving = set(plan.forget) | set(plan.requeue) | {f.key for _, f in claim}
+
+def change_kind(entry: Entry | None, found: Found, version: str) -> str:
+    """Why a file is claimed again, as the summary counts it."""
+    if entry is None:
+        return "new"
+    if entry.sha256 != found.sha256:
+        return "changed"
+    if entry.status == PENDING:
+        return "resumed"
+    return "stale" if entry.parser_version != version else "retried"
+
+
+def plan_owners(
+    plan: Plan, entries: dict[str, Entry], found: dict[str, Found], claims: list[tuple[int, Found]], version: str
+) -> None:
+    """Who holds each content: the rows that stay, then the claims in order (a duplicate whose original leaves
+    claims too). A claim on a content already held is a duplicate of its holder; any other is parsed."""
+    leaving = set(plan.forget) | set(plan.requeue) | {f.key for _, f in claims}
     owners = {e.sha256: k for k, e in sorted(entries.items()) if e.status in (PARSED, REJECTED) and k not in leaving}
-    for k, e in sorted(entries.items()):  # a duplicate whose owner leaves claims the content again
+    for k, e in sorted(entries.items()):
         if e.status == DUPLICATE and k in found and k not in leaving and owners.get(e.sha256) != e.duplicate_of:
-            claim.append((1, found[k]))
             found[k].sha256 = e.sha256
-    for _, f in sorted(claim, key=lambda c: (c[0], c[1].key)):
+            claims.append((1, found[k]))
+    for _, f in sorted(claims, key=lambda c: (c[0], c[1].key)):
         owner = owners.get(f.sha256)
         if owner is not None and owner != f.key:
             plan.settled.append(new_entry(f, version, DUPLICATE, duplicate_of=owner))
@@ -197,7 +224,6 @@ def plan_run(
             owners[f.sha256] = f.key
             plan.parse.append(f)
     plan.parse.sort(key=lambda f: f.key)
-    return plan
 
 
 def new_entry(f: Found, version: str, status: str, **kw) -> Entry:
@@ -316,7 +342,8 @@ def write_reports(corpus: Corpus) -> dict[str, str]:
 def summary(result: RunResult, corpus_dir: Path) -> list[str]:
     """The lines a run prints: what it found, what it did, what the corpus holds now."""
     c, totals = result.plan.counts, result.totals
-    seen = ", ".join(f"{c[k]:,} {k}" for k in ("new", "changed", "stale", "retried", "touched", "unchanged") if c[k])
+    kinds = ("new", "changed", "stale", "retried", "resumed", "touched", "unchanged")
+    seen = ", ".join(f"{c[k]:,} {k}" for k in kinds if c[k])
     lines = []
     if result.plan.stale_version:
         lines.append(
