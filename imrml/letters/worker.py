@@ -150,7 +150,10 @@ def main(argv: list[str]) -> int:
     end_with_parent()
     answers = os.dup(1)
     os.dup2(2, 1)  # a stray print must not corrupt the answers
-    return serve(Limits.from_json(argv[1]), 0, answers)
+    try:
+        return serve(Limits.from_json(argv[1]), 0, answers)
+    except BrokenPipeError:  # the pool ended before it needed this worker: nothing to say
+        return 0
 
 
 if __name__ == "__main__":
