@@ -70,6 +70,8 @@ def experiment_test_items(exp: Experiment, test_data: str | None = None) -> tupl
 
 def split_description(exp: Experiment, n_folds: int) -> str:
     """How the pooled metrics were measured, e.g. "group_kfold n_splits=5 seed=0" (same text = same folds)."""
+    if exp.split.kind == "none":
+        return "none"
     if exp.split.kind == "by_date":
         return f"by_date test_fraction={exp.split.test_fraction:g}"
     return f"group_kfold n_splits={n_folds} seed={exp.split.seed}"
@@ -114,23 +116,29 @@ def _log_cv(exp: Experiment, ds: Dataset, cv: CVResult, pooled: HeldOutResult) -
     mlflow.log_metrics({f"n_class.{_safe(c)}": n for c, n in ds.info["label_counts"].items()})
 
 
-def _log_artifacts(exp: Experiment, ds: Dataset, cv: CVResult, n_folds: int, final) -> None:
+def _log_artifacts(exp: Experiment, ds: Dataset, cv: CVResult | None, n_folds: int, final) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         (out / "experiment.toml").write_text(exp.text or "", encoding="utf-8")
-        y_t, p_t = ds.y[cv.tested], cv.oof_proba[cv.tested]
-        artifacts.write_class_reports(out, y_t, p_t, ds.classes)
-        artifacts.write_json(
-            out / "metrics.json",
-            {"pooled": cv.pooled, "folds": cv.fold_metrics, "split": exp.split.kind, "n_folds": n_folds},
-        )
         artifacts.write_json(out / "data.json", {"source": ds.source, **ds.info})
         artifacts.write_top_features(out, top_features(final, n=25))
-        artifacts.misclassified(ds.frame, ds.y, cv.oof_proba, ds.classes, _text_column(exp)).to_csv(
-            out / "misclassified.csv", index=False
-        )
-        artifacts.write_plots(out, f"{exp.name} (out-of-fold)", exp.model.kind, exp.target, y_t, p_t, ds.classes)
+        if cv is not None:
+            _write_cv_artifacts(out, exp, ds, cv, n_folds)
         mlflow.log_artifacts(str(out))
+
+
+def _write_cv_artifacts(out: Path, exp: Experiment, ds: Dataset, cv: CVResult, n_folds: int) -> None:
+    """The out-of-fold reports, plots and misclassified items."""
+    y_t, p_t = ds.y[cv.tested], cv.oof_proba[cv.tested]
+    artifacts.write_class_reports(out, y_t, p_t, ds.classes)
+    artifacts.write_json(
+        out / "metrics.json",
+        {"pooled": cv.pooled, "folds": cv.fold_metrics, "split": exp.split.kind, "n_folds": n_folds},
+    )
+    artifacts.misclassified(ds.frame, ds.y, cv.oof_proba, ds.classes, _text_column(exp)).to_csv(
+        out / "misclassified.csv", index=False
+    )
+    artifacts.write_plots(out, f"{exp.name} (out-of-fold)", exp.model.kind, exp.target, y_t, p_t, ds.classes)
 
 
 def run_name(exp: Experiment) -> str:
@@ -154,9 +162,16 @@ def train_experiment(
         test_frame, test_labels, _ = labelled_rows(test[0], exp.target)
         if len(test_frame) == 0:
             raise UserError(f"{test[1]}: no items with a {exp.target} label to test on")
-    splits = make_splits(ds, exp.split)
-    cv = cross_validate(build_pipeline(exp), exp.target, ds, splits)
-    pooled = measured(exp.target, ds.y[cv.tested], cv.oof_proba[cv.tested], ds.classes, ds.groups[cv.tested])
+    cross_validated = exp.split.kind != "none"
+    if not cross_validated and test is None:
+        raise UserError(
+            f"{exp.path}: split.kind = 'none' (no cross-validation) needs test data: [data] test or --test-data"
+        )
+    splits = make_splits(ds, exp.split) if cross_validated else []
+    cv = cross_validate(build_pipeline(exp), exp.target, ds, splits) if cross_validated else None
+    pooled = None
+    if cv is not None:
+        pooled = measured(exp.target, ds.y[cv.tested], cv.oof_proba[cv.tested], ds.classes, ds.groups[cv.tested])
 
     configure_tracking()
     experiment_id = ensure_experiment(f"imrml/{exp.target}_{exp.view}", exp.target)
@@ -180,7 +195,8 @@ def train_experiment(
         dataset = items_dataset(ds.frame, ds.stated, ds.source)
         mlflow.log_input(dataset, context="training")
         mlflow.set_tag("imrml.data_digest", dataset.digest)
-        _log_cv(exp, ds, cv, pooled)
+        if cv is not None:
+            _log_cv(exp, ds, cv, pooled)
 
         t0 = time.perf_counter()
         final = build_pipeline(exp).fit(ds.frame, ds.y)  # the model every item trains
@@ -216,7 +232,7 @@ def train_experiment(
             tag_version(
                 name,
                 version,
-                metrics=metric_columns(pooled.metrics, pooled.intervals),
+                metrics=metric_columns(*((pooled or tested).metrics, (pooled or tested).intervals)),
                 primary_metric=exp.primary_metric,
                 greater_is_better=exp.greater_is_better,
                 description=exp.description,
@@ -237,12 +253,12 @@ def train_experiment(
     return TrainResult(
         run.info.run_id,
         experiment_id,
-        pooled.metrics,
-        cv.fold_metrics,
+        pooled.metrics if pooled else {},
+        cv.fold_metrics if cv else [],
         name,
         version,
         ds.info,
-        pooled.intervals,
+        pooled.intervals if pooled else {},
         tested,
         None if test is None else test[1],
     )
@@ -268,8 +284,11 @@ def train_summary(exp: Experiment, res: TrainResult) -> str:
     lines = [
         f"{exp.name}: {exp.target} from the {exp.view} view, {exp.model.kind}; "
         f"{info['n_items']} items from {info['n_letters']} letters; split {exp.split.kind}",
-        f"  pooled out-of-fold, [95% interval resampling letters]: {format_metrics(res.metrics, res.intervals)}",
     ]
+    if res.metrics:
+        lines.append(
+            f"  pooled out-of-fold, [95% interval resampling letters]: {format_metrics(res.metrics, res.intervals)}"
+        )
     if res.test is not None:
         lines.append(
             f"  test ({res.test.n_items} items from {res.test.n_letters} letters in {res.test_source}): "
@@ -277,9 +296,10 @@ def train_summary(exp: Experiment, res: TrainResult) -> str:
         )
     lines.append(f"  run {res.run_id} (MLflow experiment imrml/{exp.target}_{exp.view})")
     if res.version:
+        headline = res.metrics or res.test.metrics  # no cross-validation: the test data's
         lines.append(
             f"  registered {res.registered_name} v{res.version} "
-            f"({exp.primary_metric}={res.metrics.get(exp.primary_metric, float('nan')):.3f}); "
+            f"({exp.primary_metric}={headline.get(exp.primary_metric, float('nan')):.3f}); "
             f"'imrml promote {res.registered_name}' to make it champion if it is better"
         )
     return "\n".join(lines)

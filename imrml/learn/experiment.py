@@ -22,7 +22,7 @@ the fitted model is registered::
     [model.logreg]             # the parameters of that kind, and only of that kind
     C = 1.0
 
-    [split]                    # group_kfold (n_splits, seed) or by_date (test_fraction)
+    [split]                    # group_kfold (n_splits, seed), by_date (test_fraction), or none (test data only)
 
     [registry]                 # name (default <target>_<view>), primary_metric, register
 
@@ -50,7 +50,7 @@ TARGETS = ("outcome", "guideline_family", "guideline_topic")
 LEARNED_KINDS = ("logreg", "linear_svm_calibrated", "hist_gradient_boosting")
 BASELINE_KINDS = ("majority", "keyword_rule", "claims_copy")
 MODEL_KINDS = LEARNED_KINDS + BASELINE_KINDS
-SPLITS = ("group_kfold", "by_date")
+SPLITS = ("group_kfold", "by_date", "none")  # none: no cross-validation, only test data
 OUTCOME_METRICS = ("balanced_accuracy", "macro_f1", "roc_auc", "pr_auc", "recall_overturned", "brier", "ece")
 GUIDELINE_METRICS = ("accuracy", "macro_f1", "top3_accuracy")
 LOWER_IS_BETTER = ("brier", "ece")

@@ -102,8 +102,9 @@ def _boards_of(client, experiment) -> list[Board]:
             is_champion = bool(version) and version == champ_version
         else:
             label, who = kind, tags.get("imrml.experiment", run.info.run_id)
-            how = f"cross-validation {tags.get('imrml.cv', '')}".strip()
-            places.append((how, tags.get("imrml.data_digest", ""), tags.get("imrml.data_source", "?"), ""))
+            if tags.get("imrml.cv") != "none":  # trained without cross-validation: only its test data's board
+                how = f"cross-validation {tags.get('imrml.cv', '')}".strip()
+                places.append((how, tags.get("imrml.data_digest", ""), tags.get("imrml.data_source", "?"), ""))
             if tags.get("imrml.test_data_digest"):
                 places.append(
                     ("held out", tags["imrml.test_data_digest"], tags.get("imrml.test_data_source", "?"), TEST_PREFIX)

@@ -114,7 +114,7 @@ def version_measurements(client, mv) -> list[Measurement]:
                 tags.get("source_run_id"),
             )
         )
-    if tags.get("data_digest"):
+    if tags.get("data_digest") and tags.get("cv") != "none":  # "none": its metric.* tags are its test data's
         how = f"{CV} {tags.get('cv') or tags.get('split', '')}".strip()
         out.append(
             Measurement(how, tags["data_digest"], tags.get("data_source", "?"), _prefixed(tags, "metric."), mv.run_id)

@@ -12,6 +12,7 @@ from sklearn.metrics import accuracy_score, average_precision_score, balanced_ac
 from imrml.cli import main
 from imrml.jobs.evaluate import evaluate
 from imrml.jobs.train import train_experiment
+from imrml.records.errors import UserError
 from imrml.synth.corpus import write_corpus
 
 FAST = {"word_ngrams": [1, 2], "char_ngrams": False, "max_features": 3000}
@@ -140,3 +141,27 @@ def test_evaluate_errors_are_one_line(module_tracking_home, capsys, tmp_path):
     assert "evaluate loads models from the tracking store only" in capsys.readouterr().err
     assert main(["evaluate", "x", str(tmp_path), "--resamples", "10"]) == 2
     assert "at least 100 resamples" in capsys.readouterr().err
+
+
+def test_test_data_instead_of_cross_validation(module_tracking_home, make_records, make_experiment, capsys):
+    """split.kind = "none": no folds, the refit model measured on the test data only; promotion compares that."""
+    from imrml.jobs.promote import promote_model
+
+    records, test = make_records(60, seed=7), make_records(30, seed=8)
+
+    def build(name, kind):
+        return make_experiment(
+            name, "rationale", "outcome", kind, features=FAST, split={"kind": "none"}, registry={"name": "no_cv"}
+        )
+
+    with pytest.raises(UserError, match="split.kind = 'none' .* needs test data"):
+        train_experiment(build("nocv_majority", "majority"), records=records)
+    weak = train_experiment(build("nocv_majority", "majority"), records=records, test_records=test)
+    strong = train_experiment(build("nocv_logreg", "logreg"), records=records, test_records=test)
+    run = mlflow.MlflowClient().get_run(strong.run_id)
+    assert "test.pr_auc" in run.data.metrics and "pr_auc" not in run.data.metrics
+    assert not any(k.startswith("fold.") for k in run.data.metrics)
+    assert strong.metrics == {} and strong.test.metrics["pr_auc"] > weak.test.metrics["pr_auc"]
+    promote_model("no_cv", version=weak.version)
+    moved, msg = promote_model("no_cv", version=strong.version)
+    assert moved and "held out on <test records>" in msg, msg
