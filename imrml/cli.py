@@ -122,6 +122,24 @@ def _cmd_score(args: argparse.Namespace) -> int:
         allow_rejects=args.allow_rejects,
         jobs=args.jobs,
         allow_model_path=args.allow_model_path,
+        precedents=args.precedents,
+        precedents_model=args.precedents_model,
+    )
+
+
+def _cmd_precedents(args: argparse.Namespace) -> int:
+    return _job("precedents:precedents_command")(
+        args.inputs,
+        args.output,
+        k=args.k,
+        all_classes=args.all_classes,
+        model=args.model,
+        decided=args.decided,
+        experiment=args.experiment,
+        rejects=args.rejects,
+        chunk_size=args.chunk_size,
+        allow_rejects=args.allow_rejects,
+        allow_model_path=args.allow_model_path,
     )
 
 
@@ -285,8 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument(
         "--allow-model-path",
         action="store_true",
-        help="also load --model from a file path or another URI; a model is code that runs when it loads, "
-        "so only from a store you trust",
+        help="also load --model (and --precedents-model) from a file path or another URI; a model is code that "
+        "runs when it loads, so only from a store you trust",
     )
     sp.add_argument("inputs", nargs="+", metavar="INPUT", help="letters, folders, item tables or corpus folders")
     sp.add_argument("-o", "--output", required=True, help="scored file (.csv, .parquet or .jsonl)")
@@ -299,6 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="worker processes scoring chunks in parallel (default: one per core for inputs of 50,000 items or "
         "more, estimated at 2.2 per letter, else none; 1 = in process)",
+    )
+    sp.add_argument(
+        "--precedents",
+        type=int,
+        metavar="K",
+        help="also write each item's K most similar decided items to OUTPUT's name + .precedents "
+        "(the same table as 'imrml precedents')",
+    )
+    sp.add_argument(
+        "--precedents-model",
+        metavar="URI",
+        help="the precedents index for --precedents (default models:/precedents@champion)",
     )
     sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some inputs were rejected")
     sp.set_defaults(func=_cmd_score)
@@ -353,6 +383,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="log the report as an MLflow run's artifacts, with its headline numbers as metrics",
     )
     sp.set_defaults(func=_cmd_report)
+
+    sp = sub.add_parser(
+        "precedents",
+        help="the decided items most like each item, how they were decided and why",
+        description="For each item of letters, item tables or cases before review, the K most similar decided "
+        "items (case id, decision date, item, decision, the reviewer's guideline family and topic, similarity, "
+        "the first sentences of the rationale), and per item the overturned share among them with a 95%% "
+        "interval and how many took the majority decision. Similarity reads only what exists before review "
+        "(case summary, the request and its fields, the claims administrator's guideline), within the item's "
+        "treatment class unless --all-classes. One output row per item and precedent; an item with fewer "
+        "than K says why in 'note'.",
+    )
+    sp.add_argument("inputs", nargs="+", metavar="INPUT", help="letters, folders or item tables")
+    sp.add_argument("-o", "--output", required=True, help="precedents file (.csv, .parquet or .jsonl)")
+    sp.add_argument("--k", type=int, default=None, help="precedents per item (default: the index's, 10)")
+    sp.add_argument("--all-classes", action="store_true", help="compare with decided items of every treatment class")
+    sp.add_argument(
+        "--model", metavar="URI", help="a registered precedents index (default models:/precedents@champion)"
+    )
+    sp.add_argument(
+        "--decided",
+        metavar="PATH",
+        help="index these decided items now (an items table or letters) instead of a registered index",
+    )
+    sp.add_argument(
+        "--experiment", metavar="FILE", help="with --decided: index settings (default: experiments/precedents.toml's)"
+    )
+    sp.add_argument(
+        "--allow-model-path",
+        action="store_true",
+        help="also load --model from a file path or another URI (a model is code: only one you trust)",
+    )
+    sp.add_argument("--rejects", help="rejects report; default: OUTPUT.rejects.jsonl")
+    sp.add_argument("--chunk-size", type=int, default=5_000, help="items per chunk (default 5000)")
+    sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some inputs were rejected")
+    sp.set_defaults(func=_cmd_precedents)
 
     sp = sub.add_parser(
         "demo",

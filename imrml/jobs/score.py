@@ -31,7 +31,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..learn.inspect import explain
-from ..mlops.registry import LoadedModel, load_model, proba_column
+from ..mlops.precedents import PrecedentsModel
+from ..mlops.registry import LoadedModel, check_model_source, load_model, proba_column
 from ..mlops.tracking import configure_tracking
 from ..records.errors import UserError, redact
 from ..records.frame import records_to_frame
@@ -43,6 +44,8 @@ from ..records.tables import (
     count_rows,
 )
 from .inputs import LABEL_COLUMNS, Chunk, find_job_inputs, iter_chunks
+from .precedents import DEFAULT_MODEL as DEFAULT_PRECEDENTS
+from .precedents import find_precedents, load_precedents, precedents_path_for
 from .rejects import rejects_path, write_rejects
 
 ID_COLUMNS = ("case_id", "source_file", "item_index", "item")
@@ -274,21 +277,6 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-# Where a model normally comes from: the registry, or a run of the tracking store.
-TRACKED_SCHEMES = ("models:/", "runs:/")
-
-
-def check_model_source(uri: str, allow_path: bool) -> None:
-    """A model is code (a pickle runs when it loads): one from a file path or another store loads only when
-    the user says so."""
-    if not uri.startswith(TRACKED_SCHEMES) and not allow_path:
-        raise UserError(
-            f"--model {redact(uri)}: not a registry or run URI (models:/NAME@ALIAS, models:/NAME/VERSION, "
-            f"runs:/RUN_ID/model); loading a model runs its code, so a path or another store needs "
-            f"--allow-model-path, and only for a model you trust"
-        )
-
-
 # Worker processes pay for their start (each imports MLflow and loads the model: ~6 s of a core) only on large
 # inputs. Measured (benchmarks/bench_score_workers.py, on the shared 2-core machine under load): 2 workers were
 # slower at every size up to 64,000 items (64,000: 62.5 s against 50.2 s in process; 8,350 items from 4,000
@@ -329,6 +317,8 @@ def score(
     if isinstance(model, str):
         configure_tracking()
         model = load_model(model)
+    if isinstance(model.item_model, PrecedentsModel):
+        raise UserError(f"{model.uri} is a precedents index: use 'imrml precedents' or 'imrml score --precedents K'")
     rejects: list[Reject] = []
     paths = find_job_inputs(inputs, rejects)
     counts = {p: count_rows(p) for p in paths if p.suffix.lower() in TABLE_SUFFIXES}
@@ -396,11 +386,15 @@ def score_command(
     allow_rejects: bool = False,
     jobs: int | None = None,
     allow_model_path: bool = False,
+    precedents: int | None = None,
+    precedents_model: str | None = None,
 ) -> int:
     """Write scored items and the rejects report; exit status 1 if anything was rejected (unless allowed).
 
     What can be checked before the work starts is: the inputs exist, the output's name, that the output and
-    the report can be written where they go, and where the model comes from.
+    the report can be written where they go, and where the model comes from. With ``precedents`` K, each
+    item's K precedents are written too, as ``imrml precedents`` writes them, beside the output
+    (:func:`~imrml.jobs.precedents.precedents_path_for`).
     """
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
@@ -411,7 +405,16 @@ def score_command(
     check_writable(output)
     check_writable(report)
     check_model_source(model_uri, allow_model_path)
+    index = None
+    if precedents is not None:
+        check_writable(precedents_path_for(output))
+        index = load_precedents(precedents_model or DEFAULT_PRECEDENTS, allow_model_path, "--precedents-model")
     result = score(model_uri, inputs, output, explain_top=explain, chunk_size=chunk_size, jobs=jobs)
+    if index is not None:  # the same job as 'imrml precedents', on the same inputs
+        found = find_precedents(index, inputs, precedents_path_for(output), k=precedents, chunk_size=chunk_size)
+        seen = {(r.source, r.row) for r in result.rejects}
+        result.rejects.extend(r for r in found.rejects if (r.source, r.row) not in seen)
+        print(f"precedents of {found.n_items} items -> {precedents_path_for(output)}")
     write_rejects(result.rejects, report)
     print(f"{result.summary()}; scored -> {output}; rejects -> {report}")
     return 1 if result.rejects and not allow_rejects else 0

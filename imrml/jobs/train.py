@@ -30,6 +30,7 @@ from ..learn.inspect import top_features
 from ..learn.pipeline import build_pipeline
 from ..mlops import artifacts
 from ..mlops.evaluation import TEST_PREFIX, items_dataset, log_held_out, metric_columns
+from ..mlops.precedents import log_precedents_model
 from ..mlops.registry import log_item_model, tag_version
 from ..mlops.tracking import configure_tracking, ensure_experiment
 from ..records.errors import UserError
@@ -204,7 +205,11 @@ def train_experiment(
         _log_artifacts(exp, ds, cv, len(splits), final)
 
         name = exp.registered_name if exp.registry.register else None
-        info = log_item_model(final, target=exp.target, view=exp.view, example_frame=ds.frame, registered_name=name)
+        if exp.model.kind == "precedents":  # the index, served with what each decided item shows
+            sentences = exp.model.params.rationale_sentences
+            info = log_precedents_model(final, ds.frame, sentences=sentences, registered_name=name)
+        else:
+            info = log_item_model(final, target=exp.target, view=exp.view, example_frame=ds.frame, registered_name=name)
         version = str(info.registered_model_version) if name else None
         tested = test_tags = None
         if test is not None:

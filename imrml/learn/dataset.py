@@ -3,8 +3,8 @@
 :func:`prepare_dataset` keeps the usable rows (outcome: Upheld or Overturned;
 guideline targets: labelled items) and folds rare guideline labels into
 "other-rare", chosen once on the whole data set. :func:`make_splits` groups by
-letter (``case_id``): stratified group k-fold, or by date (the latest letters
-are the test set).
+letter (``case_id``): stratified group k-fold, by date (the latest letters
+are the test set), or leave one letter out.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 
 from ..records.errors import UserError
 from ..records.frame import records_to_frame
@@ -111,6 +111,10 @@ def make_splits(ds: Dataset, split: SplitConfig) -> list[tuple[np.ndarray, np.nd
         ds.info["date_cutoff"] = str(cutoff.date())
         return [(train_idx, test_idx)]
     n_groups = len(set(groups))
+    if split.kind == "leave_one_letter_out":  # each letter is tested by a model that never saw it
+        if n_groups < 2:
+            raise UserError(f"only {n_groups} letter(s): cannot split")
+        return list(LeaveOneGroupOut().split(ds.frame, ds.y, groups))
     k = min(split.n_splits, n_groups)
     if k < 2:
         raise UserError(f"only {n_groups} letter(s): cannot split")

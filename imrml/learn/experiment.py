@@ -22,7 +22,8 @@ the fitted model is registered::
     [model.logreg]             # the parameters of that kind, and only of that kind
     C = 1.0
 
-    [split]                    # group_kfold (n_splits, seed), by_date (test_fraction), or none (test data only)
+    [split]                    # group_kfold (n_splits, seed), by_date (test_fraction), leave_one_letter_out,
+                               # or none (test data only)
 
     [registry]                 # name (default <target>_<view>), primary_metric, register
 
@@ -49,8 +50,9 @@ VIEWS = ("case", "case_assigned", "rationale")
 TARGETS = ("outcome", "guideline_family", "guideline_topic")
 LEARNED_KINDS = ("logreg", "linear_svm_calibrated", "hist_gradient_boosting")
 BASELINE_KINDS = ("majority", "keyword_rule", "claims_copy")
-MODEL_KINDS = LEARNED_KINDS + BASELINE_KINDS
-SPLITS = ("group_kfold", "by_date", "none")  # none: no cross-validation, only test data
+NEIGHBOUR_KINDS = ("precedents",)  # the decided items most like the case, and the share of each decision among them
+MODEL_KINDS = LEARNED_KINDS + BASELINE_KINDS + NEIGHBOUR_KINDS
+SPLITS = ("group_kfold", "by_date", "leave_one_letter_out", "none")  # none: no cross-validation, only test data
 OUTCOME_METRICS = ("balanced_accuracy", "macro_f1", "roc_auc", "pr_auc", "recall_overturned", "brier", "ece")
 GUIDELINE_METRICS = ("accuracy", "macro_f1", "top3_accuracy")
 LOWER_IS_BETTER = ("brier", "ece")
@@ -142,6 +144,19 @@ class ClaimsCopyParams:
     confidence: float = 0.8  # the probability added to the claims administrator's label
 
 
+@dataclass
+class PrecedentsParams:
+    n_neighbors: int = 10  # precedents per item, and the neighbours whose decisions the score counts
+    same_class: bool = True  # compare an item only with decided items of its treatment class
+    n_components: int = 256  # dimensions of the reduced TF-IDF vectors (README, "Precedents": 128 loses ground)
+    summary_weight: float = 1.0  # the case summary
+    item_weight: float = 1.0  # the item as written
+    request_weight: float = 1.0  # the request read into fields (generic, drug class, service type, body parts)
+    claims_weight: float = 0.5  # the claims administrator's guideline and its labels
+    min_df: int = 2  # a summary word counts when it is in at least this many distinct summaries
+    rationale_sentences: int = 2  # sentences of each precedent's rationale shown
+
+
 MODEL_PARAMS: dict[str, type] = {
     "logreg": LogregParams,
     "linear_svm_calibrated": LinearSvmCalibratedParams,
@@ -149,6 +164,7 @@ MODEL_PARAMS: dict[str, type] = {
     "majority": MajorityParams,
     "keyword_rule": KeywordRuleParams,
     "claims_copy": ClaimsCopyParams,
+    "precedents": PrecedentsParams,
 }
 
 
@@ -361,6 +377,20 @@ def _validate(exp: Experiment, err) -> None:
             "model.kind",
             "keyword_rule reads the rationale for the outcome: it needs target = 'outcome' and view = 'rationale'",
         )
+    if m.kind == "precedents" and (exp.target != "outcome" or exp.view != "case"):
+        raise err(
+            "model.kind",
+            "precedents count the decisions of decided items like the case: it needs target = 'outcome' and "
+            "view = 'case'",
+        )
+    for k in ("n_neighbors", "n_components", "min_df", "rationale_sentences"):
+        if hasattr(p, k) and getattr(p, k) < 1:
+            raise err(f"{where}.{k}", "must be at least 1")
+    weights = [
+        getattr(p, k) for k in ("summary_weight", "item_weight", "request_weight", "claims_weight") if hasattr(p, k)
+    ]
+    if any(w < 0 for w in weights) or (weights and not any(weights)):
+        raise err(where, "the block weights must be non-negative and not all zero")
     if m.kind == "claims_copy" and exp.target == "outcome":
         raise err("model.kind", "claims_copy copies the claims administrator's guideline: it needs a guideline target")
     if f.max_features < 1:

@@ -1,7 +1,8 @@
 """One fitted object from a record frame to predictions, built from an experiment.
 
 :func:`build_pipeline` assembles ``view -> prepare -> features -> classifier``
-(baselines skip the features: they read the view's columns directly), wrapped
+(baselines skip the features: they read the view's columns directly; precedents read
+:data:`~imrml.learn.views.PRECEDENT_COLUMNS` into their own representation), wrapped
 in :class:`~imrml.learn.estimators.FoldedLabelClassifier`. ``fit(frame, y)`` and
 ``predict_proba(frame)`` take frames of item records
 (:func:`imrml.records.frame.records_to_frame`).
@@ -28,7 +29,8 @@ from .estimators import (
 )
 from .experiment import Experiment
 from .features import build_features
-from .views import reads_reviewer, view_head
+from .precedents import PrecedentIndex
+from .views import PRECEDENT_COLUMNS, ColumnSelector, reads_reviewer, view_head
 
 
 def _class_weight(value: str) -> str | None:
@@ -79,6 +81,23 @@ def make_classifier(kind: str, params: Any, *, target: str, seed: int) -> list[t
         return [("clf", MajorityClassifier())]
     if kind == "keyword_rule":
         return [("clf", KeywordRuleClassifier(confidence=params.confidence))]
+    if kind == "precedents":
+        return [
+            (
+                "clf",
+                PrecedentIndex(
+                    n_neighbors=params.n_neighbors,
+                    same_class=params.same_class,
+                    n_components=params.n_components,
+                    summary_weight=params.summary_weight,
+                    item_weight=params.item_weight,
+                    request_weight=params.request_weight,
+                    claims_weight=params.claims_weight,
+                    min_df=params.min_df,
+                    random_state=seed,
+                ),
+            )
+        ]
     if kind == "claims_copy":
         column = "claims_guideline_topic" if target == "guideline_topic" else "claims_guideline_family"
         return [("clf", ClaimsCopyClassifier(column=column, confidence=params.confidence))]
@@ -92,7 +111,9 @@ def build_pipeline(exp: Experiment, min_count: int = 1) -> FoldedLabelClassifier
     """
     head = view_head(exp.view, exp.features.text_columns)
     clf = make_classifier(exp.model.kind, exp.model.params, target=exp.target, seed=exp.split.seed)
-    if exp.is_baseline:
+    if exp.model.kind == "precedents":  # its own representation of its own columns
+        steps = [("view", ColumnSelector(PRECEDENT_COLUMNS)), *clf]
+    elif exp.is_baseline:
         steps = [head[0], *clf]
     else:
         steps = [

@@ -66,6 +66,20 @@ VIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     # the reviewer's rationale; never the decision, the reviewer's guideline or the labels made from it
     "rationale": CASE_COLUMNS + REVIEWER_COLUMNS + ("rationale",),
 }
+# What precedents compare (imrml.learn.precedents): the case facts, the request as written and read into
+# fields, the claims administrator's guideline. Like the case view, nothing the reviewer wrote.
+PRECEDENT_COLUMNS: tuple[str, ...] = (
+    "case_summary",
+    "item",
+    "request_kind",
+    "drug_generic",
+    "drug_class",
+    "service_type",
+    "body_parts",
+    "claims_guideline_text",
+    "claims_guideline_family",
+    "claims_guideline_topic",
+)
 # The text each view's word n-grams read, by default.
 DEFAULT_TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "case": ("case_summary", "item", "original_request", "claims_guideline_text"),

@@ -120,7 +120,8 @@ def input_example(frame: pd.DataFrame, view: str, n: int = 2) -> pd.DataFrame:
     return out
 
 
-def _requirements() -> list[str]:
+def pip_requirements() -> list[str]:
+    """The packages (pinned to the versions here) an imrml pyfunc model needs to load."""
     reqs = []
     for pkg in ("mlflow", "scikit-learn", "pandas", "numpy", "scipy", "cloudpickle", "google-re2"):
         try:
@@ -142,7 +143,7 @@ def log_item_model(fitted, *, target: str, view: str, example_frame: pd.DataFram
         signature=ModelSignature(inputs=input_schema(view), outputs=out_schema),
         input_example=example,
         registered_model_name=registered_name,
-        pip_requirements=_requirements(),
+        pip_requirements=pip_requirements(),
     )
 
 
@@ -218,6 +219,21 @@ def _name_and_version(uri: str) -> tuple[str | None, str | None]:
         versions = client.search_model_versions(f"name='{name}'")
         version = str(max(int(v.version) for v in versions)) if versions else None
     return name, version
+
+
+# Where a model normally comes from: the registry, or a run of the tracking store.
+TRACKED_SCHEMES = ("models:/", "runs:/")
+
+
+def check_model_source(uri: str, allow_path: bool, flag: str = "--model") -> None:
+    """A model is code (a pickle runs when it loads): one from a file path or another store loads only when
+    the user says so."""
+    if not uri.startswith(TRACKED_SCHEMES) and not allow_path:
+        raise UserError(
+            f"{flag} {redact(uri)}: not a registry or run URI (models:/NAME@ALIAS, models:/NAME/VERSION, "
+            f"runs:/RUN_ID/model); loading a model runs its code, so a path or another store needs "
+            f"--allow-model-path, and only for a model you trust"
+        )
 
 
 def load_model(uri: str) -> LoadedModel:
