@@ -22,9 +22,9 @@ from tqdm import tqdm
 from ..learn.dataset import prepare_dataset
 from ..learn.experiment import Experiment, load_experiment, parse_experiment
 from ..learn.pipeline import build_pipeline
-from ..learn.precedent_table import decided_table
+from ..learn.precedent_table import ROW_TYPES, decided_table
 from ..learn.views import PRECEDENT_COLUMNS
-from ..mlops.precedents import NAME, QUERY_ID_COLUMNS, PrecedentsModel
+from ..mlops.precedents import NAME, QUERY_ID_COLUMNS, QUERY_ID_TYPES, PrecedentsModel
 from ..mlops.registry import check_model_source, load_model, model_uri
 from ..mlops.tracking import configure_tracking
 from ..records.errors import UserError
@@ -116,9 +116,9 @@ def find_precedents(
     n_items = 0
     bar = tqdm(total=total, unit="item", desc="precedents", file=sys.stderr) if sys.stderr.isatty() else None
     try:
-        with TableWriter(output) as writer:
+        with TableWriter(output, {**QUERY_ID_TYPES, **ROW_TYPES}) as writer:
             for chunk in iter_chunks(paths, rejects, FIELDS, chunk_size):
-                rows, bad = chunk.checked_rows()
+                rows, _, bad = chunk.checked_rows()
                 rejects.extend(bad)
                 if rows:
                     writer.write(output_records(model.precedents(rows, k, all_classes)))

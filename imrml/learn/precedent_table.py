@@ -42,6 +42,22 @@ SUMMARY_COLUMNS = (
     "guideline_topic_agreement",
     "note",
 )
+# The columns of a precedents table after the query's ids, in order, with their types.
+ROW_TYPES: dict[str, type] = {
+    "treatment_class": str,
+    "rank": int,
+    "similarity": float,
+    **dict.fromkeys(DECIDED_COLUMNS.values(), str),
+    "n_precedents": int,
+    "overturned_share": float,
+    "overturned_low": float,
+    "overturned_high": float,
+    "majority_decision": str,
+    "agreement": float,
+    "top_guideline_topic": str,
+    "guideline_topic_agreement": float,
+    "note": str,
+}
 TIE = "tie"
 LEVEL = 0.95
 MAX_RATIONALE_CHARS = 400
@@ -176,4 +192,4 @@ def precedent_rows(
     for name in SUMMARY_COLUMNS:
         values = per_query[name][query]
         out[name] = np.round(values, 4) if values.dtype.kind == "f" else values
-    return out
+    return out[["query_row", *ROW_TYPES]]

@@ -22,6 +22,7 @@ from ..records.frame import TEXT_FIELDS, records_to_frame
 from .registry import ItemModel, pip_requirements
 
 QUERY_ID_COLUMNS = ("case_id", "source_file", "item_index", "item")
+QUERY_ID_TYPES: dict[str, type] = {"case_id": str, "source_file": str, "item_index": int, "item": str}
 NAME = "precedents"
 
 
@@ -43,7 +44,7 @@ class PrecedentsModel(ItemModel):
         ids = frame.reindex(columns=[c for c in QUERY_ID_COLUMNS if c in frame.columns]).iloc[rows["query_row"]]
         return pd.concat([ids.reset_index(drop=True), rows.drop(columns="query_row")], axis=1)
 
-    def predict(self, context, model_input, params: dict | None = None) -> pd.DataFrame:
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
         params = params or {}
         if not isinstance(model_input, pd.DataFrame):
             model_input = pd.DataFrame(model_input)

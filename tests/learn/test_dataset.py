@@ -29,6 +29,16 @@ def test_splits_keep_letters_whole(records, make_experiment):
     assert ds.info["date_cutoff"] == str(dates.iloc[te].min().date())
 
 
+def test_leave_one_letter_out_tests_each_letter_alone(make_records, make_experiment):
+    ds = prepare_dataset(make_records(12, seed=2), "outcome")
+    splits = make_splits(ds, make_experiment(split={"kind": "leave_one_letter_out"}).split)
+    letters = ds.frame["case_id"].to_numpy()
+    assert sorted(letters[te][0] for _, te in splits) == sorted(set(letters))
+    for tr, te in splits:
+        assert len(set(letters[te])) == 1 and letters[te][0] not in set(letters[tr])
+        assert len(tr) + len(te) == len(letters)
+
+
 def test_more_folds_than_letters_is_said(make_records, make_experiment, caplog):
     ds = prepare_dataset(make_records(8, seed=1), "outcome")
     with caplog.at_level(logging.WARNING):

@@ -1,5 +1,5 @@
 """imrml's own estimators: scikit-learn's checks (every one passes, none switched off), the baselines' rules,
-label folding."""
+label folding. PrecedentIndex's own behaviour is tested in test_precedents.py."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from imrml.learn.estimators import (
     ToDense,
     rare_labels,
 )
+from imrml.learn.precedents import PrecedentIndex
 from imrml.records.frame import records_to_frame
 
 
@@ -30,6 +31,7 @@ from imrml.records.frame import records_to_frame
         SelectUpToK(k=3),
         ToDense(),
         FoldedLabelClassifier(LogisticRegression(), min_count=2),
+        PrecedentIndex(),  # on a matrix of numbers: the rows are its vectors
     ],
 )
 def test_scikit_learn_conventions(estimator, check):

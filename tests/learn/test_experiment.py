@@ -27,7 +27,8 @@ def test_every_target_and_view_is_shipped_with_baselines(shipped):
     exps = [load_experiment(p) for p in shipped]
     for e, p in zip(exps, shipped, strict=True):
         assert e.name == p.stem
-        assert e.registered_name == f"{e.target}_{e.view}"
+        assert e.registered_name == ("precedents" if e.model.kind == "precedents" else f"{e.target}_{e.view}")
+    assert {(e.target, e.view) for e in exps if e.model.kind == "precedents"} == {("outcome", "case")}
     cells = {(e.target, e.view) for e in exps}
     assert cells == {(t, v) for t in TARGETS for v in VIEWS}  # case, case_assigned and rationale
     for t, v in cells:
@@ -55,6 +56,17 @@ def test_shared_blocks_are_written_once(root, shipped):
         wants_mentions = e.view == "rationale" and e.target == "guideline_family" and not e.is_baseline
         assert e.features.guideline_mentions == wants_mentions
     assert "# _base.toml" in base.text  # the run logs the experiment with its base
+
+
+def test_other_splits_extend_a_shipped_experiment_and_register_nothing(root, shipped):
+    """experiments/splits/: the same experiments left one letter out or split by date, for small corpora."""
+    files = sorted((root / "experiments" / "splits").glob("*.toml"))
+    assert {load_experiment(p).split.kind for p in files} == {"leave_one_letter_out", "by_date"}
+    names = {p.stem for p in shipped}
+    for p in files:
+        e = load_experiment(p)
+        assert e.name == p.stem and not e.registry.register
+        assert e.name.rsplit("_", 2 if e.name.endswith("by_date") else 1)[0] in names
 
 
 def test_defaults(tmp_path):
@@ -133,6 +145,9 @@ def test_model_parameters_reach_the_estimator_unchanged(tmp_path):
         ),
         ('[registry]\nprimary_metric = "accuracy"\n', "registry.primary_metric"),
         ('[data]\nitems = "a.jsonl"\nletters = "b"\n', "data.items"),
+        ('[model]\nkind = "precedents"\n[model.precedents]\nn_neighbors = 0\n', "model.precedents.n_neighbors"),
+        ('[model]\nkind = "precedents"\n[model.precedents]\nitem_weight = -1.0\n', "model.precedents"),
+        ('[model]\nkind = "precedents"\n[model.precedents]\nsame_class = "yes"\n', "model.precedents.same_class"),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path, extra, key):
@@ -141,6 +156,15 @@ def test_bad_values_name_file_and_key(tmp_path, extra, key):
     with pytest.raises(ExperimentError) as e:
         load_experiment(f)
     assert str(f) in str(e.value) and key in str(e.value)
+
+
+def test_precedents_need_the_outcome_and_the_case_view():
+    doc = {"experiment": {"name": "x", "view": "rationale", "target": "outcome"}, "model": {"kind": "precedents"}}
+    with pytest.raises(ExperimentError, match="model.kind: precedents .* view = 'case'"):
+        parse_experiment(doc, "e.toml")
+    doc["experiment"].update(view="case", target="guideline_topic")
+    with pytest.raises(ExperimentError, match="target = 'outcome'"):
+        parse_experiment(doc, "e.toml")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,144 @@
+"""imrml precedents and imrml score --precedents: letters, tables and cases before review in, every item's
+precedents (or why it has fewer) out, nothing lost, the same table from both commands and from MLflow."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from imrml.cli import main
+from imrml.jobs.precedents import find_precedents, index_decided, load_precedents, precedents_path_for
+from imrml.jobs.train import train_experiment
+from imrml.learn.experiment import parse_experiment
+from imrml.letters.batch import parse_paths
+from imrml.mlops.registry import promote
+from imrml.records.tables import iter_table, write_jsonl
+from imrml.synth.corpus import write_corpus
+
+K = 4
+
+
+@pytest.fixture(scope="module")
+def project(module_tracking_home):
+    """A project with a generated corpus, a registered precedents index (its champion) and an outcome model."""
+    home = module_tracking_home
+    write_corpus(home / "corpus", n=120, seed=3)
+    truth = home / "corpus" / "truth.jsonl"
+    base = {"split": {"kind": "group_kfold", "n_splits": 2, "seed": 0}}
+    index = {
+        "experiment": {"name": "precedents", "view": "case", "target": "outcome"},
+        "model": {"kind": "precedents", "precedents": {"n_neighbors": K}},
+        "registry": {"name": "precedents"},
+        **base,
+    }
+    train_experiment(parse_experiment(index), data=str(truth))
+    promote("precedents")
+    outcome = {
+        "experiment": {"name": "t_outcome_case", "view": "case", "target": "outcome"},
+        "features": {"word_ngrams": [1, 1], "char_ngrams": False, "max_features": 2000},
+        "model": {"kind": "logreg"},
+        "registry": {"name": "outcome_case"},
+        **base,
+    }
+    train_experiment(parse_experiment(outcome), data=str(truth))
+    return home, truth
+
+
+@pytest.fixture(scope="module")
+def queries(tmp_path_factory):
+    """New letters (another seed) and their items, as a table and as cases before review."""
+    folder = tmp_path_factory.mktemp("queries")
+    write_corpus(folder / "new", n=15, seed=8)
+    rows = list(iter_table(folder / "new" / "truth.jsonl"))
+    before = [
+        {k: r[k] for k in ("case_id", "item_index", "item", "case_summary", "claims_guideline_text")} for r in rows
+    ]
+    write_jsonl(before, folder / "before_review.jsonl")
+    return folder
+
+
+def test_every_item_gets_k_precedents_or_says_why(project, queries, tmp_path, fixtures_dir):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a letter\n")
+    out = tmp_path / "precedents.csv"
+    inputs = [queries / "new" / "letters", queries / "before_review.jsonl", fixtures_dir, bad]
+    result = find_precedents(load_precedents("models:/precedents@champion"), inputs, out)
+    rows = pd.read_csv(out)
+    n_letters_items = len(parse_paths([queries / "new" / "letters", fixtures_dir]).records)
+    n_table = len(list(iter_table(queries / "before_review.jsonl")))
+    assert result.n_items == n_letters_items + n_table and [r.source for r in result.rejects] == [str(bad)]
+    per_item = rows.groupby(["source_file", "case_id", "item_index"], dropna=False)
+    assert per_item.ngroups == result.n_items
+    sizes = per_item.size()
+    notes = per_item["note"].first().fillna("")
+    assert ((sizes == K) | notes.str.contains("decided item")).all()
+    assert (per_item["treatment_class"].nunique() == 1).all()
+    # the same item before review (no decision, rationale or reviewer's guideline) finds the same precedents
+    letters = rows[rows["source_file"].str.endswith(".txt") & rows["source_file"].str.contains("/new/")]
+    before = rows[rows["source_file"].str.endswith("before_review.jsonl")]
+    key = ["case_id", "item_index", "rank"]
+    both = letters.merge(before, on=key, suffixes=("", "_before"))
+    assert len(both) == len(before) > 0
+    assert (both["precedent_case_id"] == both["precedent_case_id_before"]).mean() > 0.9
+
+
+def test_score_writes_the_same_precedents_beside_the_scores(project, queries, tmp_path):
+    home, _ = project
+    inputs = [str(queries / "new" / "letters"), str(queries / "before_review.jsonl")]
+    scored = tmp_path / "scored.parquet"
+    assert main(["score", "--model", "models:/outcome_case/1", *inputs, "-o", str(scored), "--precedents", "3"]) == 0
+    alone = tmp_path / "alone.parquet"
+    assert main(["precedents", *inputs, "--k", "3", "-o", str(alone)]) == 0
+    beside = pd.read_parquet(precedents_path_for(scored))
+    pd.testing.assert_frame_equal(beside, pd.read_parquet(alone))
+    assert len(pd.read_parquet(scored)) == beside.drop_duplicates(["source_file", "case_id", "item_index"]).shape[0]
+
+
+def test_decided_items_indexed_now_match_the_registered_index(project, queries, tmp_path):
+    _, truth = project
+    registered, now = tmp_path / "registered.jsonl", tmp_path / "now.jsonl"
+    table = [queries / "before_review.jsonl"]
+    find_precedents(load_precedents("models:/precedents/1"), table, registered)
+    find_precedents(index_decided(str(truth)), table, now, k=K)  # the shipped settings but K
+    assert registered.read_text() != "" and registered.read_text() == now.read_text()
+
+
+def test_wrong_uses_are_one_line_errors(project, queries, tmp_path, capsys):
+    table = str(queries / "before_review.jsonl")
+    out = str(tmp_path / "p.csv")
+    assert main(["precedents", table, "-o", out, "--model", "models:/outcome_case/1"]) == 2
+    assert "not a precedents index" in capsys.readouterr().err
+    assert main(["score", "--model", "models:/precedents/1", table, "-o", out]) == 2
+    assert "is a precedents index" in capsys.readouterr().err
+    assert main(["precedents", table, "-o", out, "--model", "models:/precedents/1", "--decided", table]) == 2
+    assert main(["precedents", table, "-o", out, "--k", "0"]) == 2
+    assert main(["precedents", table, "-o", out, "--model", "/some/path"]) == 2
+    assert "--allow-model-path" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_mlflow_models_predict_gives_the_same_precedents(project, queries, tmp_path):
+    home, _ = project
+    rows = list(iter_table(queries / "before_review.jsonl"))[:5]
+    inp = tmp_path / "input.json"
+    frame = pd.DataFrame(rows)
+    inp.write_text(
+        json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split", index=False)), "params": {"k": 3}})
+    )
+    out = tmp_path / "pred.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mlflow", "models", "predict", "-m", "models:/precedents@champion"]
+        + ["-i", str(inp), "-o", str(out), "-t", "json", "--env-manager", "local"],
+        capture_output=True,
+        text=True,
+        cwd=home,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    served = pd.DataFrame(json.loads(out.read_text())["predictions"])
+    ours = load_precedents("models:/precedents@champion").precedents(rows, k=3)
+    assert served["precedent_case_id"].tolist() == ours["precedent_case_id"].tolist()
+    assert (served["similarity"] - ours["similarity"]).abs().max() < 1e-6
