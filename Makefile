@@ -17,7 +17,7 @@ INPUT      ?=
 OUTPUT     ?= data/scored/scored.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse bench-bad-input parse labels clean clean-mlflow train train-all ui promote evaluate compare bench-train synth bench-synth bench-score-workers report bench-report
+.PHONY: help setup test test-fast lint score demo bench-score bench bench-parse bench-bad-input parse labels clean clean-mlflow train train-all ui promote evaluate compare bench-train synth bench-synth bench-score-workers report bench-report bench-precedents precedents
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -94,7 +94,13 @@ bench-score-workers: $(STAMP) ## benchmark: `imrml score` in process vs 2 worker
 bench-report: $(STAMP) ## benchmark: imrml report over 1,000,000 generated items (targets < 60 s, < 2 GB)
 	$(BIN)/python benchmarks/bench_report.py
 
-bench: bench-parse bench-bad-input bench-score bench-score-workers bench-train bench-synth bench-report ## run every benchmark; results in bench-results/
+bench-precedents: $(STAMP) ## benchmark: index 1M generated items (< 3 min, < 4 GB), 10,000 queries (< 30 s), search checked at 100k
+	$(BIN)/python benchmarks/bench_precedents.py
+
+bench: bench-parse bench-bad-input bench-score bench-score-workers bench-train bench-synth bench-report bench-precedents ## run every benchmark; results in bench-results/
+
+precedents: $(STAMP) ## the decided items most like each item: make precedents [INPUT=letters|items] [OUTPUT=data/precedents.csv]
+	$(IMRML) precedents $(or $(INPUT),$(CORPUS)) -o $(if $(filter data/scored/scored.csv,$(OUTPUT)),data/precedents.csv,$(OUTPUT))
 
 score: $(STAMP) ## score the corpus (or INPUT=letters|items): make score MODEL=models:/outcome_case@champion [OUTPUT=data/scored/scored.csv]
 	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(or $(INPUT),$(CORPUS)) -o $(OUTPUT)

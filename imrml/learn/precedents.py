@@ -38,6 +38,7 @@ Nothing the reviewer wrote is read: ``y`` is only looked up for the neighbours f
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -67,16 +68,23 @@ def is_record_frame(X) -> bool:
     return isinstance(X, pd.DataFrame) and "item" in X.columns
 
 
-def _factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Codes per row and the distinct texts; a missing value is the text ""."""
-    codes, uniques = pd.factorize(values.astype(object).where(values.notna(), ""), sort=False)
-    return codes.astype(np.int64), [str(u) for u in uniques]
-
-
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame.columns:
-        return frame[name].astype(object).where(frame[name].notna(), "").astype(str)
-    return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+def column_codes(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, list[str]]:
+    """Each row's code and the column's distinct texts ("" for missing or absent). A categorical column (a
+    Parquet dictionary) gives its categories as they are: no text is copied per row."""
+    if name not in frame.columns:
+        return np.zeros(len(frame), np.int64), [""]
+    values = frame[name]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.cat.remove_unused_categories()
+        codes, uniques = values.cat.codes.to_numpy().astype(np.int64), [str(c) for c in values.cat.categories]
+    else:
+        found, distinct = pd.factorize(values, use_na_sentinel=True)
+        codes, uniques = found.astype(np.int64), [str(u) for u in distinct]
+    missing = codes < 0
+    if missing.any():
+        uniques.append("")
+        codes[missing] = len(uniques) - 1
+    return codes, uniques
 
 
 def _token(prefix: str, value: str) -> str:
@@ -84,47 +92,50 @@ def _token(prefix: str, value: str) -> str:
     return f"{prefix}_{value}" if value else ""
 
 
+@functools.lru_cache(maxsize=1 << 16)  # requests recur across letters, and across fits and query chunks
+def read_request(item: str) -> tuple[str, str, str, str, str]:
+    """What the parser reads from an item as requested: kind, generic, drug class, service type, body parts."""
+    read = parse_request(item)
+    return read.kind, read.generic or "", read.drug_class or "", read.service_type or "", "; ".join(read.body_parts)
+
+
 def request_tokens(item: str, kind: str, generic: str, drug_class: str, service: str, body_parts: str) -> str:
-    """The request as tokens: the fields given, and for the missing ones what the item says."""
-    if not (kind or generic or service):
-        read = parse_request(item)
-        kind, generic, drug_class = read.kind, read.generic or "", read.drug_class or ""
-        service, body_parts = read.service_type or "", "; ".join(read.body_parts)
+    """The request as tokens: its fields as given, or, for a row that has none (a table without the parser's
+    request fields), what the parser reads from the item."""
+    if not kind:
+        kind, generic, drug_class, service, body_parts = read_request(item)
     tokens = [_token("kind", kind), _token("generic", generic), _token("class", drug_class)]
     tokens += [_token("ingredient", g) for g in generic.split("/") if "/" in generic]
     tokens += [_token("service", service)] + [_token("body", b) for b in body_parts.split(";")]
     return " ".join(t for t in tokens if t)
 
 
-def _joined_codes(parts: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of the distinct combinations of several text columns, and the first row of each."""
-    key = parts[0].str.cat(list(parts[1:]), sep="\x1f") if len(parts) > 1 else parts[0]
-    codes, uniques = pd.factorize(key, sort=False)
-    first = np.full(len(uniques), -1, np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the first row of each code
-    return codes.astype(np.int64), first
+def _combinations(frame: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndarray, list[list[str]]]:
+    """Each row's code among the distinct combinations of several columns, and each combination's texts."""
+    columns = [column_codes(frame, name) for name in names]
+    _, first, codes = np.unique(
+        np.stack([c for c, _ in columns], axis=1), axis=0, return_index=True, return_inverse=True
+    )
+    return codes.ravel().astype(np.int64), [[u[c[i]] for c, u in columns] for i in first]
 
 
 def block_texts(frame: pd.DataFrame) -> dict[str, tuple[np.ndarray, list[str]]]:
     """Per block: each row's code and the block's distinct texts."""
-    out = {"summary": _factorize(_column(frame, "case_summary")), "item": _factorize(_column(frame, "item"))}
-    request = [_column(frame, "item"), *(_column(frame, c) for c in REQUEST_FIELDS)]
-    codes, first = _joined_codes(request)
-    values = [p.to_numpy() for p in request]
-    out["request"] = (codes, [request_tokens(*(v[i] for v in values)) for i in first])
-    claims = [_column(frame, c) for c in ("claims_guideline_text", "claims_guideline_family", "claims_guideline_topic")]
-    codes, first = _joined_codes(claims)
-    text, family, topic = (p.to_numpy() for p in claims)
-    out["claims"] = (
-        codes,
-        [" ".join(filter(None, (text[i], _token("cgfamily", family[i]), _token("cgtopic", topic[i])))) for i in first],
-    )
-    return out
+    codes, combos = _combinations(frame, ("item", *REQUEST_FIELDS))
+    request = (codes, [request_tokens(*combo) for combo in combos])
+    codes, combos = _combinations(frame, ("claims_guideline_text", "claims_guideline_family", "claims_guideline_topic"))
+    claims = [" ".join(filter(None, (t, _token("cgfamily", f), _token("cgtopic", p)))) for t, f, p in combos]
+    return {
+        "summary": column_codes(frame, "case_summary"),
+        "item": column_codes(frame, "item"),
+        "request": request,
+        "claims": (codes, claims),
+    }
 
 
 def treatment_classes(frame: pd.DataFrame) -> np.ndarray:
     """The treatment class of each row's item (computed once per distinct item)."""
-    codes, uniques = _factorize(_column(frame, "item"))
+    codes, uniques = column_codes(frame, "item")
     return np.asarray([treatment_class(u) for u in uniques], dtype=object)[codes]
 
 
@@ -273,9 +284,9 @@ class PrecedentIndex(ClassifierMixin, BaseEstimator):
         out *= np.float32(self._weights()[block])
         return out, nonempty
 
-    def _text_vectors(self, frame: pd.DataFrame, positions: np.ndarray | None = None) -> np.ndarray:
-        """The reduced, normalised vector of each row; row i is written at ``positions[i]`` when given."""
-        blocks = block_texts(frame)
+    def _text_vectors(self, blocks, positions: np.ndarray | None = None) -> np.ndarray:
+        """The reduced, normalised vector of each row (of :func:`block_texts`); row i is written at
+        ``positions[i]`` when given."""
         projected = {b: (codes, *self._project(b, texts)) for b, (codes, texts) in blocks.items()}
         norms = self._row_norms({b: (c, ne) for b, (c, _, ne) in projected.items()}).astype(np.float32)
         n = len(norms)
@@ -340,10 +351,9 @@ class PrecedentIndex(ClassifierMixin, BaseEstimator):
             blocks = block_texts(frame)
             self._fit_vectorizers(blocks, rng)
             self._fit_svd(blocks, rng)
-            del blocks
             position = np.empty(len(order), np.int64)
             position[order] = np.arange(len(order))
-            self.vectors_ = self._text_vectors(frame, position)
+            self.vectors_ = self._text_vectors(blocks, position)
         else:
             self.vectors_ = self._unit_rows(X)[order]
         return self
@@ -366,7 +376,7 @@ class PrecedentIndex(ClassifierMixin, BaseEstimator):
         if self.text_:
             if not is_record_frame(X):
                 raise ValueError("this index was fitted on item records: pass a frame with an 'item' column")
-            return self._text_vectors(X.reset_index(drop=True))
+            return self._text_vectors(block_texts(X.reset_index(drop=True)))
         return self._unit_rows(validate_data(self, X, reset=False))
 
     def _search(self, Q: np.ndarray, start: int, stop: int, k: int) -> tuple[np.ndarray, np.ndarray]:
