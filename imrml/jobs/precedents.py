@@ -3,10 +3,12 @@ like it, how they were decided and why.
 
     imrml precedents INPUT... -o OUT [--k K] [--all-classes] [--model URI | --decided PATH [--experiment FILE]]
 
-The decided items come from a registered precedents index (default ``models:/precedents@champion``, built
-by ``imrml train experiments/precedents.toml``), or from ``--decided`` (an items table or letters), indexed
-on the way with the experiment's settings. Inputs stream in chunks (:mod:`imrml.jobs.inputs`); every input
-item ends in the output (its precedents, or one row saying why it has none) or in the rejects report.
+The decided items come from a registered precedents index (``--model``; by default
+``models:/precedents@champion``, which ``imrml train experiments/precedents.toml`` builds), or from
+``--decided`` (a corpus, an items table or letters), indexed on the way with the experiment's settings. With
+neither and no champion registered, the project's corpus (``data/corpus``) is indexed. Inputs (letters, item
+tables, corpus folders) stream in chunks (:mod:`imrml.jobs.inputs`); every input item ends in the output (its
+precedents, or one row saying why it has none) or in the rejects report.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import mlflow
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from tqdm import tqdm
 
 from ..learn.dataset import prepare_dataset
@@ -25,16 +29,18 @@ from ..learn.pipeline import build_pipeline
 from ..learn.precedent_table import ROW_TYPES, decided_table
 from ..learn.views import PRECEDENT_COLUMNS
 from ..mlops.precedents import NAME, QUERY_ID_COLUMNS, QUERY_ID_TYPES, PrecedentsModel
-from ..mlops.registry import check_model_source, load_model, model_uri
-from ..mlops.tracking import configure_tracking
+from ..mlops.registry import CHAMPION, check_model_source, load_model, model_uri
+from ..mlops.tracking import configure_tracking, project_home
+from ..records.corpus import is_corpus
 from ..records.errors import UserError
 from ..records.schema import Reject
-from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, TableWriter, check_writable, count_rows, find_inputs
+from ..records.tables import TABLE_SUFFIXES, TableWriter, check_writable, count_rows
 from .data import load_items
-from .inputs import LABEL_COLUMNS, iter_chunks
+from .inputs import LABEL_COLUMNS, find_job_inputs, iter_chunks
 from .rejects import rejects_path, write_rejects
 
 DEFAULT_MODEL = model_uri(NAME)
+DEFAULT_CORPUS = "data/corpus"  # the project's corpus (imrml parse --corpus), as make's CORPUS names it
 # what travels from the reader: the item's ids, what precedents compare, and the citations its labels come from
 FIELDS = frozenset({*QUERY_ID_COLUMNS, *PRECEDENT_COLUMNS, *LABEL_COLUMNS, "claims_guideline"})
 
@@ -69,6 +75,28 @@ def index_decided(decided: str, experiment: str | None = None) -> PrecedentsMode
     ds = prepare_dataset(records, "outcome", source=source)
     fitted = build_pipeline(exp).fit(ds.frame, ds.y)
     return PrecedentsModel(fitted, decided_table(ds.frame, exp.model.params.rationale_sentences))
+
+
+def _has_champion() -> bool:
+    configure_tracking()
+    try:
+        mlflow.MlflowClient().get_model_version_by_alias(NAME, CHAMPION)
+    except MlflowException:
+        return False
+    return True
+
+
+def default_index() -> tuple[PrecedentsModel, str]:
+    """The champion index; without one, the project's corpus indexed now."""
+    if _has_champion():
+        return load_precedents(DEFAULT_MODEL), DEFAULT_MODEL
+    corpus = project_home() / DEFAULT_CORPUS
+    if not is_corpus(corpus):
+        raise UserError(
+            f"no precedents index: {DEFAULT_MODEL} is not registered and there is no corpus in {corpus}; "
+            "register one (imrml train experiments/precedents.toml --data CORPUS) or give --decided"
+        )
+    return index_decided(str(corpus)), f"{corpus} (indexed now)"
 
 
 def precedents_path_for(output: str | Path) -> Path:
@@ -110,7 +138,7 @@ def find_precedents(
     if k is not None and k < 1:
         raise UserError(f"--k {k}: ask for at least 1 precedent")
     rejects: list[Reject] = []
-    paths = find_inputs(inputs, LETTER_SUFFIXES + TABLE_SUFFIXES, rejects)
+    paths = find_job_inputs(inputs, rejects)
     counts = [count_rows(p) for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
     total = sum(counts) if len(counts) == len(paths) and None not in counts else None
     n_items = 0
@@ -162,9 +190,10 @@ def precedents_command(
     check_writable(report)
     if decided:
         index, source = index_decided(decided, experiment), f"{decided} (indexed now)"
+    elif model:
+        index, source = load_precedents(model, allow_model_path), model
     else:
-        uri = model or DEFAULT_MODEL
-        index, source = load_precedents(uri, allow_model_path), uri
+        index, source = default_index()
     result = find_precedents(index, inputs, output, k=k, all_classes=all_classes, chunk_size=chunk_size, source=source)
     write_rejects(result.rejects, report)
     print(f"{result.summary()}; precedents -> {output}; rejects -> {report}")

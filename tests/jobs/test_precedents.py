@@ -142,3 +142,16 @@ def test_mlflow_models_predict_gives_the_same_precedents(project, queries, tmp_p
     ours = load_precedents("models:/precedents@champion").precedents(rows, k=3)
     assert served["precedent_case_id"].tolist() == ours["precedent_case_id"].tolist()
     assert (served["similarity"] - ours["similarity"]).abs().max() < 1e-6
+
+
+def test_without_a_champion_the_projects_corpus_is_indexed(tracking_home, fixtures_dir, tmp_path, capsys):
+    table = tmp_path / "case.jsonl"
+    write_jsonl([{"case_id": "new-1", "item": "Norco 10/325 mg #90", "case_summary": "Chronic back pain."}], table)
+    out = tmp_path / "p.csv"
+    assert main(["precedents", str(table), "-o", str(out)]) == 2
+    assert "no precedents index" in capsys.readouterr().err
+    assert main(["parse", str(fixtures_dir), "--corpus", str(tracking_home / "data" / "corpus")]) == 0
+    assert main(["precedents", str(table), "-o", str(out)]) == 0
+    assert "data/corpus (indexed now)" in capsys.readouterr().out
+    rows = pd.read_csv(out)
+    assert set(rows["case_id"]) == {"new-1"} and rows["precedent_case_id"].notna().any()
