@@ -99,8 +99,8 @@ bench-precedents: $(STAMP) ## benchmark: index 1M generated items (< 3 min, < 4 
 
 bench: bench-parse bench-bad-input bench-score bench-score-workers bench-train bench-synth bench-report bench-precedents ## run every benchmark; results in bench-results/
 
-precedents: $(STAMP) ## the decided items most like each item: make precedents [INPUT=letters|items] [OUTPUT=data/precedents.csv]
-	$(IMRML) precedents $(or $(INPUT),$(CORPUS)) -o $(if $(filter data/scored/scored.csv,$(OUTPUT)),data/precedents.csv,$(OUTPUT))
+precedents: $(STAMP) ## the decided items most like each new item: make precedents INPUT=letters|items [OUTPUT=data/precedents.csv]
+	$(IMRML) precedents $(or $(INPUT),$(error give INPUT=the new letters or items)) -o $(if $(filter data/scored/scored.csv,$(OUTPUT)),data/precedents.csv,$(OUTPUT))
 
 score: $(STAMP) ## score the corpus (or INPUT=letters|items): make score MODEL=models:/outcome_case@champion [OUTPUT=data/scored/scored.csv]
 	$(IMRML) score --model $(or $(MODEL),models:/outcome_case@champion) $(or $(INPUT),$(CORPUS)) -o $(OUTPUT)
