@@ -11,11 +11,13 @@ import pandas as pd
 import pytest
 
 from imrml.cli import main
+from imrml.jobs.evaluate import evaluate
 from imrml.jobs.precedents import find_precedents, index_decided, load_precedents, precedents_path_for
+from imrml.jobs.promote import promote_model
 from imrml.jobs.train import train_experiment
 from imrml.learn.experiment import parse_experiment
 from imrml.letters.batch import parse_paths
-from imrml.mlops.registry import promote
+from imrml.mlops.leaderboard import leaderboards
 from imrml.records.tables import iter_table, write_jsonl
 from imrml.synth.corpus import write_corpus
 
@@ -36,7 +38,7 @@ def project(module_tracking_home):
         **base,
     }
     train_experiment(parse_experiment(index), data=str(truth))
-    promote("precedents")
+    promote_model("precedents")
     outcome = {
         "experiment": {"name": "t_outcome_case", "view": "case", "target": "outcome"},
         "features": {"word_ngrams": [1, 1], "char_ngrams": False, "max_features": 2000},
@@ -155,3 +157,14 @@ def test_without_a_champion_the_projects_corpus_is_indexed(tracking_home, fixtur
     assert "data/corpus (indexed now)" in capsys.readouterr().out
     rows = pd.read_csv(out)
     assert set(rows["case_id"]) == {"new-1"} and rows["precedent_case_id"].notna().any()
+
+
+def test_the_share_stands_in_the_leaderboard_and_is_evaluated_like_a_classifier(project, queries):
+    board = next(b for b in leaderboards("outcome_case") if b.how.startswith("cross-validation"))
+    labels = [e.label for e in board.ranked()]
+    assert {"precedents", "logreg"} <= set(labels)  # same data, same folds: one board
+    entry = next(e for e in board.entries if e.label == "precedents")
+    assert 0 <= entry.metrics["roc_auc"] <= 1 and entry.metrics["pr_auc.ci_low"] <= entry.metrics["pr_auc"]
+    res = evaluate("precedents", str(queries / "new" / "truth.jsonl"))
+    assert (res.name, res.model_kind, res.target, res.view) == ("precedents", "precedents", "outcome", "case")
+    assert "roc_auc" in res.metrics and "pr_auc" in res.intervals
