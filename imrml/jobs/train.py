@@ -75,6 +75,8 @@ def split_description(exp: Experiment, n_folds: int) -> str:
         return "none"
     if exp.split.kind == "by_date":
         return f"by_date test_fraction={exp.split.test_fraction:g}"
+    if exp.split.kind == "leave_one_letter_out":
+        return "leave_one_letter_out"
     return f"group_kfold n_splits={n_folds} seed={exp.split.seed}"
 
 

@@ -193,3 +193,14 @@ def test_train_reads_a_corpus(module_tracking_home, tmp_path, capsys):
         filter_string="tags.`imrml.experiment` = 'kw_corpus'",
     )[0]
     assert run.data.params["data.source"] == str(corpus) and run.data.params["data.n_letters"] == "60"
+
+
+def test_leave_one_letter_out_is_a_way_of_measuring_of_its_own(module_tracking_home, make_records, make_experiment):
+    exp = make_experiment(
+        "p_lolo", kind="precedents", split={"kind": "leave_one_letter_out"}, registry={"register": False}
+    )
+    records = make_records(12, seed=3)
+    res = train_experiment(exp, records=records)
+    run = _client().get_run(res.run_id)
+    assert run.data.tags["imrml.cv"] == "leave_one_letter_out" and res.version is None
+    assert run.data.params["split.n_folds"] == str(len({r.case_id for r in records}))
