@@ -18,6 +18,7 @@ from imrml.jobs.train import train_experiment
 from imrml.learn.experiment import parse_experiment
 from imrml.letters.batch import parse_paths
 from imrml.mlops.leaderboard import leaderboards
+from imrml.mlops.tracking import configure_tracking
 from imrml.records.tables import iter_table, write_jsonl
 from imrml.synth.corpus import write_corpus
 
@@ -160,6 +161,7 @@ def test_without_a_champion_the_projects_corpus_is_indexed(tracking_home, fixtur
 
 
 def test_the_share_stands_in_the_leaderboard_and_is_evaluated_like_a_classifier(project, queries):
+    configure_tracking()  # the project's store (another test may have pointed MLflow elsewhere)
     board = next(b for b in leaderboards("outcome_case") if b.how.startswith("cross-validation"))
     labels = [e.label for e in board.ranked()]
     assert {"precedents", "logreg"} <= set(labels)  # same data, same folds: one board
