@@ -17,10 +17,16 @@ Two steps, each in its own process so that its peak RSS is its own:
   TF-IDF rows that the SVD reduces (what the reduction changes), with the outcome ROC-AUC of the neighbours'
   overturned share both ways.
 
+- ``engines``, N = 100,000 (and at --n for the build): the approximate engines an index of this size might use
+  instead (faiss IVF-Flat, hnswlib HNSW, usearch HNSW, each one index per treatment class, as the exact search
+  partitions), timed to build and to answer the queries, their recall@10 against the exact per-class search.
+  Only the engines installed are measured (``pip install faiss-cpu hnswlib usearch``; none is an imrml
+  dependency): this is the measurement behind shipping exact search (README, "Why exact search").
+
 Targets (issue 17): index 1,000,000 items in under 3 minutes and 4 GB; 10,000 queries in under 30 s; recall@10
 >= 0.95 against exact search at 100,000 items.
 
-    python benchmarks/bench_precedents.py [--n 1000000] [--check-n 100000] [--queries 10000]
+    python benchmarks/bench_precedents.py [--n 1000000] [--check-n 100000] [--queries 10000] [--engines-n 100000]
 """
 
 from __future__ import annotations
@@ -272,6 +278,112 @@ def step_check(n: int, n_queries: int) -> dict:
     }
 
 
+# ---------------------------------------------------------------- approximate engines (optional installs)
+
+
+def _faiss_ivf(V: np.ndarray):
+    import faiss
+
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    nlist = max(1, min(4096, int(4 * np.sqrt(len(V)))))
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(V.shape[1]), V.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
+    index.train(V)
+    index.add(V)
+    index.nprobe = min(nlist, 16)
+
+    def search(Q, k):
+        return index.search(Q, k)[1]
+
+    return search
+
+
+def _hnswlib(V: np.ndarray):
+    import hnswlib
+
+    index = hnswlib.Index(space="ip", dim=V.shape[1])
+    index.init_index(max_elements=len(V), ef_construction=100, M=16)
+    index.add_items(V, np.arange(len(V)), num_threads=os.cpu_count() or 1)
+    index.set_ef(64)
+
+    def search(Q, k):
+        return index.knn_query(Q, k=k, num_threads=os.cpu_count() or 1)[0].astype(np.int64)
+
+    return search
+
+
+def _usearch(V: np.ndarray):
+    from usearch.index import Index
+
+    index = Index(ndim=V.shape[1], metric="ip", dtype="f32", connectivity=16, expansion_add=100, expansion_search=64)
+    index.add(np.arange(len(V)), V)
+
+    def search(Q, k):
+        return np.asarray(index.search(Q, k).keys, dtype=np.int64).reshape(len(Q), -1)
+
+    return search
+
+
+ENGINES = {
+    "faiss IVF-Flat (nprobe 16)": ("faiss", _faiss_ivf),
+    "hnswlib HNSW (M 16, ef 64)": ("hnswlib", _hnswlib),
+    "usearch HNSW (M 16, ef 64)": ("usearch", _usearch),
+}
+SMALL_CLASS = 1_000  # below this a class is scanned exactly by every engine (an ANN graph of it buys nothing)
+
+
+def _engine_search(make, index, Q: np.ndarray, classes: np.ndarray, k: int) -> tuple[np.ndarray, float, float]:
+    """Top-k fitted rows of each query with one approximate index per treatment class (``make`` None: the shipped
+    exact search, timed the same way): (rows, build s, query s)."""
+    out = np.full((len(Q), k), -1, np.int64)
+    build_s = query_s = 0.0
+    for cls, (start, stop) in index.partitions_.items():
+        asked = np.flatnonzero(classes == cls)
+        approximate = make is not None and stop - start >= SMALL_CLASS
+        if len(asked) == 0 and not approximate:
+            continue
+        t0 = time.perf_counter()
+        search = make(index.vectors_[start:stop]) if approximate else None
+        build_s += time.perf_counter() - t0
+        if len(asked) == 0:
+            continue
+        t0 = time.perf_counter()
+        kk = min(k, stop - start)
+        if search is None:
+            _, pos = index._search(Q[asked], start, stop, kk)
+        else:
+            pos = search(Q[asked], kk) + start
+        query_s += time.perf_counter() - t0
+        out[asked, :kk] = np.where(pos >= start, index.rows_[np.clip(pos, 0, len(index.rows_) - 1)], -1)
+    return out, build_s, query_s
+
+
+def step_engines(n: int, n_queries: int) -> dict:
+    import importlib.util
+
+    from imrml.learn.precedents import PrecedentIndex
+
+    items, new = corpus(n), queries(n_queries)
+    index = PrecedentIndex(n_neighbors=K).fit(items, items["decision"])
+    Q = index._query_vectors(new)
+    classes = index.query_classes(new).astype(str)
+    exact, _, exact_s = _engine_search(None, index, Q, classes, K)
+    if not np.array_equal(exact, index.kneighbors(new, return_distance=False)):
+        raise SystemExit("the exact search here differs from PrecedentIndex.kneighbors")
+    result = {"items": n, "queries": n_queries, "exact_per_class_queries_s": round(exact_s, 2), "engines": {}}
+    for name, (module, make) in ENGINES.items():
+        if importlib.util.find_spec(module) is None:
+            result["engines"][name] = "not installed"
+            continue
+        found, build_s, query_s = _engine_search(make, index, Q, classes, K)
+        result["engines"][name] = {
+            "build_s": round(build_s, 1),
+            "queries_s": round(query_s, 2),
+            "recall_at_10_vs_exact": _overlap(found, exact),
+        }
+    result["peak_rss_mb"] = round(peak_rss_mb())
+    return result
+
+
 # ---------------------------------------------------------------- driver
 
 
@@ -293,15 +405,16 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000, help="items indexed in the scale step")
     ap.add_argument("--check-n", type=int, default=100_000, help="items indexed in the check step")
     ap.add_argument("--queries", type=int, default=10_000)
-    ap.add_argument("--step", choices=("scale", "check"), help=argparse.SUPPRESS)
+    ap.add_argument("--engines-n", type=int, default=100_000, help="items indexed by the approximate engines")
+    ap.add_argument("--step", choices=tuple(STEPS), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.step:
-        result = (step_scale if a.step == "scale" else step_check)(a.n, a.queries)
-        print(json.dumps(result))
+        print(json.dumps(STEPS[a.step](a.n, a.queries)))
         return
     make_data()
     scale = run_step("scale", a.n, a.queries)
     check = run_step("check", a.check_n, a.queries)
+    engines = run_step("engines", a.engines_n, a.queries)
     scale.pop("_shown_rows")
     save(
         "precedents",
@@ -310,6 +423,7 @@ def main() -> None:
             "note": "2 shared cores: other work ran beside it, so times vary from run to run",
             "scale": scale,
             "check": check,
+            "engines": engines,
             "targets": {
                 "build_under_180_s": scale["build_total_s"] < 180,
                 "peak_under_4_gb": scale["peak_rss_mb"] < 4096,
@@ -319,6 +433,8 @@ def main() -> None:
         },
     )
 
+
+STEPS = {"scale": step_scale, "check": step_check, "engines": step_engines}
 
 if __name__ == "__main__":
     main()
