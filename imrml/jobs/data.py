@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from ..letters.batch import parse_paths
-from ..letters.labels import label_item
+from ..letters.labels import label_item, needs_labels
 from ..mlops.tracking import project_home
 from ..records.corpus import is_corpus, read_records
 from ..records.errors import UserError
@@ -41,7 +41,7 @@ def read_labelled_items(path: str | Path) -> list[ItemRecord]:
             rec = ItemRecord.from_dict(row)
         except (KeyError, TypeError, ValueError) as e:
             raise UserError(f"{path}: row {row_no}: not an item record ({type(e).__name__}: {e})") from None
-        if rec.guideline_family is None and rec.claims_guideline_family is None:
+        if needs_labels(row):
             label_item(rec)
         records.append(rec)
     return records

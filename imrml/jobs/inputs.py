@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from ..letters.batch import iter_parsed
-from ..letters.labels import label_item
+from ..letters.labels import LABEL_FIELDS, label_item, needs_labels
 from ..records.corpus import is_corpus, part_files
 from ..records.schema import ItemRecord, Reject, checked_row
 from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, arrow_rows, find_inputs, numbered_rows
@@ -181,8 +181,8 @@ def missing_id(row: dict[str, Any]) -> str | None:
 
 
 def with_labels(row: dict[str, Any]) -> dict[str, Any]:
-    """The row with the claims administrator's labels filled from its citations when it has none (labelled once)."""
-    if all(row.get(c) is not None for c in LABEL_COLUMNS) or not row.get("claims_guideline"):
+    """The row with its labels filled from its citations when it was never labelled (labelled once)."""
+    if not needs_labels(row):
         return row
     rec = label_item(ItemRecord.from_dict({"source_file": "", "template": "", **row}))
-    return {**row, **{c: getattr(rec, c) for c in LABEL_COLUMNS}}
+    return {**row, **{c: getattr(rec, c) for c in LABEL_FIELDS}}

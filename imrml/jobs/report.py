@@ -33,6 +33,7 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from ..letters.batch import parse_paths
+from ..mlops.reports import log_report
 from ..records.corpus import is_corpus, part_files
 from ..records.errors import UserError
 from ..records.schema import Reject
@@ -344,8 +345,6 @@ def report_command(
         f"({len(read.rejects)} inputs rejected) -> {page.resolve()}"
     )
     if mlflow:
-        from ..mlops.reports import log_report
-
         run_id, uri = log_report(
             Path(output),
             h,

@@ -1,6 +1,6 @@
-"""Normalize guideline citations into labels a classifier can learn (issue 3).
+"""Normalize guideline citations into labels a classifier can learn.
 
-Every parsed :class:`~imrml.schema.Citation` is normalized at three levels:
+Every parsed :class:`~imrml.records.schema.Citation` is normalized at three levels:
 
 - ``family``: MTUS, ODG, other (non-MTUS ACOEM and every other source) or none;
 - ``guideline``: e.g. "MTUS Chronic Pain", "MTUS Low Back", "ODG Pain";
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from ..records.schema import Citation, ItemRecord
 from .datafiles import DATA_DIR, read_data_csv
@@ -52,6 +53,8 @@ TOPICS = (
 
 # The label fields of a record, filled by label_item.
 LABEL_FIELDS = ("guideline_family", "guideline_topic", "claims_guideline_family", "claims_guideline_topic")
+# What the labels are made from: each side's citations and its paragraph as written.
+GUIDELINE_FIELDS = ("claims_guideline", "claims_guideline_text", "reviewer_guideline", "reviewer_guideline_text")
 
 # Topic value of a citation whose section/chapter could not be mapped.
 UNMAPPED = "unmapped"
@@ -396,11 +399,6 @@ def combined_family(citations: Iterable[Citation | NormalizedCitation]) -> str:
     return "+".join(parts) if parts else "none"
 
 
-def family_set(label: str | None) -> frozenset[str]:
-    """The multi-label view of a combined family label: "MTUS+ODG" -> {"MTUS", "ODG"}."""
-    return frozenset(label.split("+")) if label else frozenset()
-
-
 def primary_topic(citations: Iterable[Citation | NormalizedCitation]) -> str | None:
     """The item's primary topic among its citations' topics.
 
@@ -451,6 +449,13 @@ def label_item(rec: ItemRecord) -> ItemRecord:
     rec.guideline_family, rec.guideline_topic = fam, topic
     rec.claims_guideline_family, rec.claims_guideline_topic = cfam, ctopic
     return rec
+
+
+def needs_labels(row: Mapping[str, Any]) -> bool:
+    """Whether a record read from a table (a record dict) was never labelled: it carries a guideline of either side
+    but none of the four label fields. A row with any label is taken as labelled, so records are labelled once."""
+    has_guideline = any(row.get(k) for k in GUIDELINE_FIELDS)
+    return has_guideline and all(row.get(k) is None for k in LABEL_FIELDS)
 
 
 def label_items(records: Iterable[ItemRecord]) -> list[ItemRecord]:

@@ -217,11 +217,6 @@ def relied_on_families(mentions: list[Mention]) -> list[str]:
     return [f for f in FAMILY_ORDER if f in named]
 
 
-def mentioned_family(rationale: str, default: str = "MTUS") -> str:
-    """The reviewer's combined family label ("MTUS", "ODG", "MTUS+ODG", ...) as the rationale's mentions give it."""
-    return family_of_mentions(find_mentions(rationale), default)
-
-
 def family_of_mentions(mentions: list[Mention], default: str = "MTUS") -> str:
     """The combined family label of a rationale's mentions.
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -52,11 +51,6 @@ def dataclass_fields(cls: type) -> list[pa.Field]:
 def record_schema() -> pa.Schema:
     """The Arrow schema of an :class:`ItemRecord` row."""
     return pa.schema(dataclass_fields(ItemRecord))
-
-
-def records_table(rows: Iterable[dict[str, Any]], schema: pa.Schema | None = None) -> pa.Table:
-    """Record dicts as a table of exactly ``schema`` (default: the record's), whatever the rows leave null."""
-    return pa.Table.from_pylist(list(rows), schema=schema or record_schema())
 
 
 record_schema()  # an annotation with no Arrow type fails here, at import, not in the middle of a batch

@@ -104,7 +104,7 @@ class ItemRecord:
     # unclear; None before review. verdict_disagrees: it contradicts the stated decision (check such letters by hand)
     rationale_verdict: str | None = None
     verdict_disagrees: bool = False
-    # labels (imrml.labels fills them from the citations; None until labelled)
+    # labels (imrml.letters.labels fills them from the citations; None until labelled)
     guideline_family: str | None = None  # reviewer's families, combined: "MTUS", "MTUS+ODG", "none", ...
     guideline_topic: str | None = None  # reviewer's primary topic
     claims_guideline_family: str | None = None  # the same for the claims administrator (exists before review)

@@ -69,7 +69,6 @@ OPTIONAL_COLUMNS: dict[str, pa.DataType] = {
 DICTIONARY = tuple(name for name, typ in {**COLUMNS, **OPTIONAL_COLUMNS}.items() if typ == STRING)
 STRING_DICTIONARY = pa.dictionary(pa.int32(), STRING)
 DATES = ("decision_date", "date_assigned", "ur_denial_date", "application_received", "date_of_injury")
-LABELS = ("guideline_family", "guideline_topic", "claims_guideline_family", "claims_guideline_topic")
 
 # The treatment categories of the state's IMR reports, from the item's treatment class
 # (imrml.learn.treatments); for medications the class is the drug class.

@@ -12,9 +12,9 @@ from imrml.letters.labels import (
     TOPICS,
     UNMAPPED,
     combined_family,
-    family_set,
     label_item,
     label_items,
+    needs_labels,
     normalize_citation,
     page_table,
     primary_topic,
@@ -329,7 +329,6 @@ def test_combined_family():
     assert combined_family([a, b, c]) == "MTUS+ODG+other"
     assert combined_family([NONE]) == "none"
     assert combined_family([]) == "none"
-    assert family_set("MTUS+ODG") == {"MTUS", "ODG"} and family_set(None) == frozenset()
 
 
 def test_primary_topic():
@@ -433,3 +432,14 @@ def test_real_seed_pages_only_citations_use_page_table(seeds_dir):
     for c in pages_only:
         n = normalize_citation(c)
         assert n.topic_source == "pages" and n.topic in TOPICS, c
+
+
+def test_a_row_is_labelled_once():
+    cited = {"source": "MTUS", "document": "Chronic Pain Medical Treatment Guidelines", "sections": ["Opioids"]}
+    fresh = {"case_id": "CM1", "item": "Norco", "claims_guideline": [cited]}
+    assert needs_labels(fresh)
+    labelled = label_item(ItemRecord.from_dict({"source_file": "", "template": "", **fresh})).to_dict()
+    assert labelled["claims_guideline_family"] == "MTUS" and not needs_labels(labelled)
+    # a label given with the row is kept (no relabelling); a row with no guideline has nothing to label
+    assert not needs_labels({**fresh, "claims_guideline_family": "ODG"})
+    assert not needs_labels({"case_id": "CM1", "item": "Norco", "claims_guideline": []})

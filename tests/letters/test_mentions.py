@@ -1,6 +1,6 @@
 """Guideline mentions inside a rationale, on sentences written for these tests."""
 
-from imrml.letters.mentions import find_mentions, mentioned_family, relied_on_families
+from imrml.letters.mentions import family_of_mentions, find_mentions, relied_on_families
 
 
 def _families(text):
@@ -36,11 +36,15 @@ def test_silence():
     mentions = find_mentions(text)
     assert [(m.family, m.silent) for m in mentions] == [("MTUS", True), ("ACOEM", True), ("ODG", False)]
     assert relied_on_families(mentions) == ["ODG"]
-    assert mentioned_family("The Chronic Pain Treatment Guidelines do not apply to an acute injury.") == "ODG"
+    acute = "The Chronic Pain Treatment Guidelines do not apply to an acute injury."
+    assert family_of_mentions(find_mentions(acute)) == "ODG"
 
 
-def test_mentioned_family():
-    assert mentioned_family("Per ODG, B. Per MTUS, A.") == "MTUS+ODG"
-    assert mentioned_family("No guideline is named here.") == "MTUS"
-    assert mentioned_family("The MTUS is silent on this request.") == "ODG"
-    assert mentioned_family("The MTUS and the ODG are silent. UpToDate supports it.") == "other"
+def test_family_of_mentions():
+    def family(text: str) -> str:
+        return family_of_mentions(find_mentions(text))
+
+    assert family("Per ODG, B. Per MTUS, A.") == "MTUS+ODG"
+    assert family("No guideline is named here.") == "MTUS"
+    assert family("The MTUS is silent on this request.") == "ODG"
+    assert family("The MTUS and the ODG are silent. UpToDate supports it.") == "other"

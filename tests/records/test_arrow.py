@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 import pyarrow as pa
 import pytest
 
-from imrml.records.arrow import arrow_type, dataclass_fields, record_schema, records_table
+from imrml.records.arrow import arrow_type, dataclass_fields, record_schema
 from imrml.records.schema import ItemRecord
 
 
@@ -66,6 +66,6 @@ def test_an_annotation_with_no_arrow_type_names_its_field():
 
 def test_a_chunk_whose_optional_fields_are_all_null_keeps_their_types():
     rows = [ItemRecord("a.txt", "CM1", "2016", item="MRI").to_dict()]  # a case before review: no decision
-    table = records_table(rows)
+    table = pa.Table.from_pylist(rows, schema=record_schema())
     assert table.schema == record_schema()
     assert table.column("decision").type == pa.string() and table.column("decision").null_count == 1
