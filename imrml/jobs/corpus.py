@@ -3,9 +3,13 @@
 Only what is new or changed is parsed. A file whose size and modification time match its index row, read by
 the same parser, is not even opened; any other file is hashed (SHA-256), and its content decides: the same
 content as its row's (touched, not changed) stays; the same content as another file of the corpus is one
-letter, recorded as a duplicate of it; anything else is parsed. A new parser version (:mod:`imrml.letters.
-version`) parses every letter again, and the run says so. A file rejected for a per-file limit is tried again
-when the limits differ. Files gone from the folders stay in the corpus unless ``prune`` removes them.
+letter, recorded as a duplicate of it; anything else is parsed. A file that cannot be read (no permission) is
+rejected with the reason, and looked at again by every run until it can be (a chmod leaves its time as it
+was). A new parser version (:mod:`imrml.letters.version`) parses every letter again, and the run says so. A
+file rejected for a per-file limit is tried again when the limits differ. Files gone from the folders stay in
+the corpus unless ``prune`` removes them. What the folders hold that cannot be searched (an unreadable
+folder, a dangling link, a special file) is not in the index, which keeps files; each run lists its own in
+``rejects.jsonl`` with the index's rejects.
 
 Parsed letters are committed in batches (:class:`~imrml.records.corpus.Corpus`): a killed run loses at most
 the batch in flight, and the next run parses exactly the letters not committed.
@@ -53,7 +57,8 @@ class Found:
     file: Path  # as named from the command line
     size: int
     mtime_ns: int
-    sha256: str = ""
+    sha256: str = ""  # once hashed; stays empty for a file that could not be read
+    unreadable: str | None = None  # why it could not be read (hashed), if so
 
 
 @dataclass
@@ -62,6 +67,7 @@ class Plan:
 
     parse: list[Found] = field(default_factory=list)
     settled: list[Entry] = field(default_factory=list)  # index rows to write without parsing (touched, duplicates)
+    unreadable: list[Entry] = field(default_factory=list)  # files that could not be read: rejected, in settled too
     remove: set[str] = field(default_factory=set)  # content hashes whose items leave the corpus
     requeue: list[str] = field(default_factory=list)  # entries whose items are removed, to be parsed again
     forget: list[str] = field(default_factory=list)  # entries pruned
@@ -105,6 +111,15 @@ def content_hash(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def hash_or_reason(found: Found) -> None:
+    """Set the file's content hash, or (a file it may not read, a read error) why it could not be read: the
+    reject reason a parse gives such a file (:func:`imrml.letters.worker.outcome`)."""
+    try:
+        found.sha256 = content_hash(found.file)
+    except OSError as e:
+        found.unreadable = f"cannot read: {e.strerror or e}"
+
+
 def under(key: str, roots: list[str], corpus_dir: Path) -> bool:
     """True when the indexed file ``key`` lies under one of ``roots`` (what a run may prune)."""
     target = os.path.normpath(os.path.join(os.path.abspath(corpus_dir), key))
@@ -119,11 +134,18 @@ def needs_look(entry: Entry | None, found: Found, version: str, limits_json: str
     (for a letter parsed or rejected) the same parser, and for a limit reject the same limits."""
     if entry is None or (entry.size, entry.mtime_ns) != (found.size, found.mtime_ns):
         return True
+    if is_unreadable(entry):  # its permission may have changed, which leaves its time as it was
+        return True
     if entry.status == DUPLICATE:
         return False
     if entry.status == PENDING or entry.parser_version != version:
         return True
     return entry.status == REJECTED and entry.limit_name is not None and entry.limits != limits_json
+
+
+def is_unreadable(entry: Entry) -> bool:
+    """True for an index row of a file rejected because it could not be read (it has no content hash)."""
+    return entry.status == REJECTED and not entry.sha256
 
 
 def same_letter(entry: Entry, found: Found, version: str, limits_json: str) -> bool:
@@ -148,7 +170,7 @@ def plan_run(
     limits_json = limits.to_json()
     look = [f for k, f in sorted(found.items()) if needs_look(entries.get(k), f, version, limits_json)]
     for f in look:
-        f.sha256 = content_hash(f.file)
+        hash_or_reason(f)
     plan.counts["unchanged"] = len(found) - len(look)
     plan_gone(plan, entries, found, roots, corpus.root, prune)
     claims = plan_looked_at(plan, entries, look, version, limits_json)
@@ -174,12 +196,16 @@ def plan_gone(
 def plan_looked_at(
     plan: Plan, entries: dict[str, Entry], look: list[Found], version: str, limits_json: str
 ) -> list[tuple[int, Found]]:
-    """Files that were hashed: only re-timed (settled), or claims on their content (new, changed, read by an
-    older parser, rejected under other limits, or left pending by a run that stopped), their old items to go.
-    A claim is (0, file) for a file that held its content before, so that it keeps it; else (1, file)."""
+    """Files that were looked at: rejected when they could not be read, only re-timed (settled), or claims on
+    their content (new, changed, read by an older parser, rejected under other limits, or left pending by a run
+    that stopped); the old items of a changed or unreadable file go. A claim is (0, file) for a file that held
+    its content before, so that it keeps it; else (1, file)."""
     claims = []
     for f in look:
         e = entries.get(f.key)
+        if f.unreadable is not None:
+            plan_unreadable(plan, e, f, version)
+            continue
         if e is not None and same_letter(e, f, version, limits_json):
             plan.settled.append(replace(e, size=f.size, mtime_ns=f.mtime_ns))
             plan.counts["touched"] += 1
@@ -194,11 +220,26 @@ def plan_looked_at(
     return claims
 
 
+def plan_unreadable(plan: Plan, entry: Entry | None, found: Found, version: str) -> None:
+    """A file that could not be read: rejected with the reason; the items it had go (what it holds now is
+    unknown), and it holds no content, so that a duplicate of what it held stands for it."""
+    plan.counts[change_kind(entry, found, version)] += 1
+    if entry is not None and entry.status == PARSED:
+        plan.remove.add(entry.sha256)
+        plan.requeue.append(entry.path)
+    rejected = new_entry(found, version, REJECTED, reason=found.unreadable)
+    plan.settled.append(rejected)
+    plan.unreadable.append(rejected)
+
+
 def change_kind(entry: Entry | None, found: Found, version: str) -> str:
-    """Why a file is claimed again, as the summary counts it."""
+    """Why a file is looked at again, as the summary counts it."""
     if entry is None:
         return "new"
-    if entry.sha256 != found.sha256:
+    if is_unreadable(entry) or found.unreadable is not None:  # no two hashes to compare: size and time tell
+        if (entry.size, entry.mtime_ns) != (found.size, found.mtime_ns):
+            return "changed"
+    elif entry.sha256 != found.sha256:
         return "changed"
     if entry.status == PENDING:
         return "resumed"
@@ -210,8 +251,12 @@ def plan_owners(
 ) -> None:
     """Who holds each content: the rows that stay, then the claims in order (a duplicate whose original leaves
     claims too). A claim on a content already held is a duplicate of its holder; any other is parsed."""
-    leaving = set(plan.forget) | set(plan.requeue) | {f.key for _, f in claims}
-    owners = {e.sha256: k for k, e in sorted(entries.items()) if e.status in (PARSED, REJECTED) and k not in leaving}
+    leaving = set(plan.forget) | set(plan.requeue) | {f.key for _, f in claims} | {e.path for e in plan.unreadable}
+    owners = {
+        e.sha256: k
+        for k, e in sorted(entries.items())
+        if e.status in (PARSED, REJECTED) and e.sha256 and k not in leaving  # an unreadable file holds no content
+    }
     for k, e in sorted(entries.items()):
         if e.status == DUPLICATE and k in found and k not in leaving and owners.get(e.sha256) != e.duplicate_of:
             found[k].sha256 = e.sha256
@@ -257,7 +302,7 @@ def update_corpus(
         unsearchable: list[Reject] = []
         found = scan(roots, corpus_dir, unsearchable)
         plan = plan_run(corpus, roots, version, limits, prune, found)
-        result = RunResult(plan, unsearchable=unsearchable)
+        result = RunResult(plan, rejected=list(plan.unreadable), unsearchable=unsearchable)
         result.removed_items = corpus.remove_letters(plan.remove, plan.requeue, plan.forget)
         with corpus.transaction():
             corpus.put(plan.settled)
@@ -265,7 +310,7 @@ def update_corpus(
         touched = parse_into(corpus, plan.parse, version, limits, jobs, progress, result, commit_letters)
         result.merged = corpus.compact(touched, MAX_PARTS)
         result.totals = corpus.counts()
-        result.owners = write_reports(corpus)
+        result.owners = write_reports(corpus, unsearchable)
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -319,12 +364,17 @@ def parse_into(
     return touched
 
 
-def write_reports(corpus: Corpus) -> dict[str, str]:
+def write_reports(corpus: Corpus, unsearchable: list[Reject]) -> dict[str, str]:
     """rejects.jsonl and duplicates.jsonl beside the items: every file of the corpus that stands rejected, or
-    repeats another, as the index says now. Returns the originals' source files by index key."""
+    repeats another, as the index says now, and what the folders of this run held that could not be searched
+    (``unsearchable``: not in the index, which keeps files only). Returns the originals' source files by
+    index key."""
     entries = sorted(corpus.entries().values(), key=lambda e: e.path)
     write_report(
-        ({"source": e.source_file, "reason": e.reason} for e in entries if e.status == REJECTED),
+        [  # what could not be searched first, as the -o report has it
+            *(r.to_dict() for r in unsearchable),
+            *({"source": e.source_file, "reason": e.reason} for e in entries if e.status == REJECTED),
+        ],
         corpus.root / "rejects.jsonl",
     )
     by_path = {e.path: e for e in entries}

@@ -3,6 +3,7 @@ run that dies resumes with every item exactly once."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -133,6 +134,69 @@ def test_bad_files_are_rejected_once_and_reported(tmp_path, letters_folder, bad_
         assert name in report and reason in report
     assert main(["parse", str(letters_folder), "--corpus", str(corpus_dir), "-q", "--allow-rejects"]) == 0
     assert "parsed 0 letters" in capsys.readouterr().out
+
+
+def _report(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_a_file_it_may_not_read_is_a_reject_the_rest_are_parsed_and_it_is_tried_again(
+    tmp_path, letters_folder, unprivileged, capsys
+):
+    """An unreadable letter used to end the whole run (exit 2, "Permission denied"), and an unreadable folder
+    was left out of rejects.jsonl."""
+    reference = tmp_path / "reference"
+    _run(letters_folder, reference)
+    locked, private = letters_folder / "letter_2014.txt", letters_folder / "private"
+    private.mkdir()
+    locked.chmod(0)
+    private.chmod(0)
+    corpus_dir = tmp_path / "corpus"
+    cmd = [sys.executable, "-m", "imrml", "parse", str(letters_folder), "--corpus", str(corpus_dir), "-q"]
+    proc = subprocess.run(unprivileged(cmd), capture_output=True, text=True, timeout=300)  # as root too
+    assert proc.returncode == 1, proc.stderr
+    expected = [
+        {"source": str(private), "reason": "cannot read folder: Permission denied"},
+        {"source": str(locked), "reason": "cannot read: Permission denied"},
+    ]
+    assert _report(corpus_dir / "rejects.jsonl") == expected
+    assert proc.stderr.splitlines() == [f"rejected: {r['source']}: {r['reason']}" for r in expected]
+    n = len(list(letters_folder.glob("*.*")))
+    assert f"{n} new; parsed {n - 1} letters" in proc.stdout and "1 rejected, 0 duplicates, 1 not searchable" in (
+        proc.stdout
+    )
+    assert _items(corpus_dir) == [row for row in _items(reference) if row[0] != locked.name]
+
+    locked.chmod(0o644)  # a chmod leaves the file's time as it was: the run must look at it again all the same
+    private.chmod(0o755)
+    assert main(["parse", str(letters_folder), "--corpus", str(corpus_dir), "-q"]) == 0
+    assert "1 retried" in capsys.readouterr().out
+    assert _items(corpus_dir) == _items(reference)
+    assert (corpus_dir / "rejects.jsonl").read_text() == ""
+
+
+def test_what_the_folders_hold_that_cannot_be_searched_is_in_rejects_jsonl(tmp_path, letters_folder, capsys):
+    """Dangling links and link loops were printed and counted, but rejects.jsonl listed only the index's files."""
+    reference = tmp_path / "reference"
+    _run(letters_folder, reference)
+    gone, loop = letters_folder / "gone.pdf", letters_folder / "self.txt"
+    gone.symlink_to(tmp_path / "deleted.pdf")
+    loop.symlink_to(loop)
+    corpus_dir = tmp_path / "corpus"
+    assert main(["parse", str(letters_folder), "--corpus", str(corpus_dir), "-q"]) == 1
+    expected = [
+        {"source": str(gone), "reason": f"dangling link: its target {tmp_path / 'deleted.pdf'} does not exist"},
+        {"source": str(loop), "reason": "link loop: the link leads back to itself"},
+    ]
+    assert _report(corpus_dir / "rejects.jsonl") == expected
+    out = capsys.readouterr()
+    assert out.err.splitlines() == [f"rejected: {r['source']}: {r['reason']}" for r in expected]
+    assert "0 rejected, 0 duplicates, 2 not searchable" in out.out
+    assert _items(corpus_dir) == _items(reference)
+    gone.unlink()
+    loop.unlink()
+    assert main(["parse", str(letters_folder), "--corpus", str(corpus_dir), "-q"]) == 0
+    assert (corpus_dir / "rejects.jsonl").read_text() == ""
 
 
 class _Crash(Exception):
