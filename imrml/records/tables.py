@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import re
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -304,14 +305,18 @@ def find_inputs(
 
     Files named explicitly are kept whatever their suffix (so a bad file named on the command line is
     reported, not silently skipped); inside folders only ``suffixes`` are taken. What a folder holds that
-    cannot be searched (a folder it may not read, a dangling link, a link loop) is added to ``rejects`` with
-    its reason; without ``rejects`` the first such problem raises UserError. Nothing is skipped without a word.
+    cannot be searched (a folder it may not read, a dangling link, a link loop) and a special file, named or
+    found (a named pipe, a socket, a device: reading one could wait for ever or never end), are added to
+    ``rejects`` with their reason, found by ``stat`` alone, never opened; without ``rejects`` the first such
+    problem raises UserError. Nothing is skipped without a word.
     """
     found: list[Path] = []
     problems: list[Reject] = []
     for p in map(Path, paths):
         if p.is_dir():
             found.extend(_files_under(p, suffixes, problems, frozenset()))
+        elif (special := _special_named(p)) is not None:
+            problems.append(Reject(str(p), special))
         else:
             found.append(p)
     if problems and rejects is None:
@@ -321,17 +326,40 @@ def find_inputs(
     return found
 
 
-def _link_problem(path: Path) -> str:
-    """Why a link leads nowhere."""
+def _not_regular(mode: int) -> str:
+    """The reject reason of a file that is neither a regular file nor a folder, by its ``stat`` mode."""
+    if stat.S_ISFIFO(mode):
+        kind = "a named pipe"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    else:
+        kind = "neither a file nor a folder"
+    return f"not a regular file ({kind})"
+
+
+def _special_named(path: Path) -> str | None:
+    """The reject reason of a file named explicitly that is a special file (a pipe, a socket, a device), else
+    None (a file that cannot be looked at is left for its parse to report, with its reason)."""
     try:
-        path.stat()
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else _not_regular(mode)
+
+
+def _link_problem(path: Path) -> str:
+    """Why a link leads to no file or folder."""
+    try:
+        st = path.stat()
     except OSError as e:
         if e.errno == errno.ELOOP:
             return "link loop: the link leads back to itself"
         if e.errno == errno.ENOENT:
             return f"dangling link: its target {os.readlink(path)} does not exist"
         return f"cannot read: {e.strerror}"
-    return "not a file or folder"
+    return _not_regular(st.st_mode)
 
 
 def _files_under(folder: Path, suffixes: tuple[str, ...], problems: list[Reject], ancestors: frozenset) -> list[Path]:
@@ -358,6 +386,8 @@ def _files_under(folder: Path, suffixes: tuple[str, ...], problems: list[Reject]
                 out.append(path)
             elif entry.is_symlink():
                 problems.append(Reject(str(path), _link_problem(path)))
+            else:  # a named pipe, a socket, a device: stat only, never opened (a pipe would wait for a writer)
+                problems.append(Reject(str(path), _not_regular(entry.stat(follow_symlinks=False).st_mode)))
         except OSError as e:
             problems.append(
                 Reject(str(path), _link_problem(path) if entry.is_symlink() else f"cannot read: {e.strerror}")

@@ -2,6 +2,8 @@
 
 import csv
 import json
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +97,32 @@ def test_what_a_folder_holds_that_cannot_be_searched_is_a_reject_each(tmp_path):
     ]
     with pytest.raises(UserError, match="dangling link"):  # asked without a rejects list: an error, not silence
         find_inputs([tmp_path])
+
+
+def test_special_files_are_a_reject_each_found_by_stat_never_opened(tmp_path):
+    """A named pipe, a socket or a device used to be skipped without a word (and a pipe, opened, waits for ever)."""
+    (tmp_path / "a.txt").write_text("x")
+    os.mkfifo(tmp_path / "pipe.txt")
+    os.mkfifo(tmp_path / "pipe.md")  # not a letter's name: not an input
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tmp_path / "s.pdf"))
+    (tmp_path / "to_pipe.txt").symlink_to(tmp_path / "pipe.txt")
+    rejects = []
+    files = find_inputs([tmp_path], rejects=rejects)
+    assert files == [tmp_path / "a.txt"]
+    assert sorted((Path(r.source).name, r.reason) for r in rejects) == [
+        ("pipe.txt", "not a regular file (a named pipe)"),
+        ("s.pdf", "not a regular file (a socket)"),
+        ("to_pipe.txt", "not a regular file (a named pipe)"),
+    ]
+    named = []  # named on the command line too
+    assert find_inputs([tmp_path / "pipe.txt", "/dev/null", tmp_path / "a.txt"], rejects=named) == [tmp_path / "a.txt"]
+    assert [(r.source, r.reason) for r in named] == [
+        (str(tmp_path / "pipe.txt"), "not a regular file (a named pipe)"),
+        ("/dev/null", "not a regular file (a device)"),
+    ]
+    with pytest.raises(UserError, match="pipe.txt: not a regular file"):  # asked without a rejects list
+        find_inputs([tmp_path / "pipe.txt"])
 
 
 def test_formula_cells_are_neutralized_in_csv_only_and_read_back_exactly(tmp_path):
