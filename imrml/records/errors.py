@@ -17,12 +17,20 @@ class UserError(ValueError):
     """Bad input, a bad file or a bad setting: the message is the one line the user sees."""
 
 
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@\s:]+)(?::[^/@\s]*)?@")
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@\s:]*)(?P<password>:[^/@\s]*)?@")
 
 
 def redact(text: str) -> str:
-    """``text`` with the password of every ``scheme://user:password@host`` replaced by ``***``."""
-    return _CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:***@", str(text))
+    """``text`` with the credentials of every URI masked: ``scheme://user:password@host`` keeps its user
+    (``user:***@host``); ``scheme://token@host`` has nothing but a user, which is then the secret (a token
+    passed as the user name, as GitHub's and many servers' URIs carry one), so it goes whole (``***@host``)."""
+    return _CREDENTIALS.sub(_masked, str(text))
+
+
+def _masked(m: re.Match) -> str:
+    if m.group("password") is None:
+        return f"{m.group('scheme')}***@"
+    return f"{m.group('scheme')}{m.group('user')}:***@"
 
 
 class RedactingStream:

@@ -16,6 +16,17 @@ def test_redact_keeps_the_user_and_host_and_drops_the_password():
     )
 
 
+def test_a_user_name_alone_is_the_secret_and_is_masked_whole():
+    """A token passed as the user (https://TOKEN@host) used to show as https://TOKEN:***@host."""
+    assert redact("pushing to https://ghp_t0ken@github.com/org/repo.git") == (
+        "pushing to https://***@github.com/org/repo.git"
+    )
+    assert redact("http://tok@mlflow.example:5000/api and http://:pw@host/") == (
+        "http://***@mlflow.example:5000/api and http://:***@host/"
+    )
+    assert redact("mail alice@example.org or see http://host/a@b") == "mail alice@example.org or see http://host/a@b"
+
+
 def test_prints_log_lines_and_tracebacks_are_redacted(capsys):
     log = logging.getLogger("imrml.test_errors")
     handler = None
