@@ -362,3 +362,20 @@ def _own_store(mp: pytest.MonkeyPatch, home: Path) -> None:
     mp.delenv("MLFLOW_TRACKING_URI", raising=False)
     mp.delenv("MLFLOW_REGISTRY_URI", raising=False)
     mp.chdir(home)
+
+
+@pytest.fixture
+def parse_worker_pids(monkeypatch) -> list[int]:
+    """The process id of the parse worker (:mod:`imrml.letters.pool`) each letter was sent to, in the order sent:
+    how a test sees how many workers really parsed (a list the test may clear between runs)."""
+    from imrml.letters import pool
+
+    sent: list[int] = []
+    send = pool._Worker.send
+
+    def recorded(worker, number, task):
+        sent.append(worker.proc.pid)
+        return send(worker, number, task)
+
+    monkeypatch.setattr(pool._Worker, "send", recorded)
+    return sent

@@ -61,14 +61,53 @@ def test_the_rejects_report_is_named_from_the_whole_stem_and_never_overwrites_th
     assert not clash.exists()
 
 
-def test_two_workers_write_the_same_file_as_one(tmp_path, letters_folder, bad_inputs):
+def test_two_workers_write_the_same_file_as_one(tmp_path, letters_folder, bad_inputs, monkeypatch, parse_worker_pids):
+    from imrml.letters import batch
+
     bad_inputs(letters_folder)
-    outputs = []
+    monkeypatch.setattr(batch, "FILES_PER_WORKER", 4)  # these ~24 files would start one worker, not two
+    outputs, workers = [], []
     for jobs in ("1", "2"):
+        parse_worker_pids.clear()
         out = tmp_path / f"items{jobs}.jsonl"
         assert main(["parse", str(letters_folder), "-o", str(out), "--jobs", jobs, "-q"]) == 1
         outputs.append((out.read_bytes(), (tmp_path / f"items{jobs}.rejects.jsonl").read_bytes()))
+        workers.append(len(set(parse_worker_pids)))
+    assert workers == [1, 2]  # worker processes that parsed letters
     assert outputs[0] == outputs[1] and outputs[0][0].count(b"\n") > 20
+
+
+@pytest.mark.parametrize("mode", ["-o", "--corpus"])
+def test_a_named_pipe_or_a_socket_in_a_folder_is_a_reject_never_opened(tmp_path, fixtures_dir, mode):
+    """Special files inside a folder used to be skipped without a word."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    for f in fixtures_dir.glob("*.txt"):
+        (letters / f.name).write_bytes(f.read_bytes())
+    os.mkfifo(letters / "pipe.txt")
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(letters / "s.pdf"))
+    out = tmp_path / ("items.jsonl" if mode == "-o" else "corpus")
+    cmd = [sys.executable, "-m", "imrml", "parse", str(letters), mode, str(out), "-q"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)  # a pipe opened waits for ever
+    assert proc.returncode == 1, proc.stderr
+    expected = [
+        {"source": str(letters / "pipe.txt"), "reason": "not a regular file (a named pipe)"},
+        {"source": str(letters / "s.pdf"), "reason": "not a regular file (a socket)"},
+    ]
+    report = tmp_path / "items.rejects.jsonl" if mode == "-o" else out / "rejects.jsonl"
+    assert [json.loads(line) for line in report.read_text().splitlines()] == expected
+    assert proc.stderr.splitlines() == [f"rejected: {r['source']}: {r['reason']}" for r in expected]
+    if mode == "-o":
+        assert "7 files: 5 letters parsed into 14 items, 2 rejected" in proc.stdout
+        assert len(read_items(out)) == 14
+    else:
+        assert "5 new; parsed 5 letters into 14 items, 0 rejected, 0 duplicates, 2 not searchable" in proc.stdout
 
 
 def test_an_output_that_cannot_be_written_is_found_before_any_letter_is_parsed(

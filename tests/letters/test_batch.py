@@ -1,5 +1,6 @@
 """Many letters: the same outcomes in the same order whatever the number of workers; small text inputs in process."""
 
+from imrml.letters import batch
 from imrml.letters.batch import iter_outcomes, parse_paths, workers_for
 from imrml.letters.limits import Limits
 from imrml.records.tables import find_inputs
@@ -12,14 +13,22 @@ def _outcomes(files, jobs):
     ]
 
 
-def test_two_workers_one_worker_and_in_process_give_the_same_outcomes(letters_folder, bad_inputs):
+def test_two_workers_one_worker_and_in_process_give_the_same_outcomes(
+    letters_folder, bad_inputs, monkeypatch, parse_worker_pids
+):
     bad_inputs(letters_folder)
     files = find_inputs([letters_folder])
+    monkeypatch.setattr(batch, "FILES_PER_WORKER", 4)  # these ~24 files would start one worker, not two
     one = _outcomes(files, 1)
+    assert len(set(parse_worker_pids)) == 1
     assert [name for name, *_ in one] == [f.name for f in files]
     assert {kind for _, kind, _ in one} == {"ok", "reject"}
+    parse_worker_pids.clear()
     assert _outcomes(files, 2) == one
+    assert len(set(parse_worker_pids)) == 2  # two worker processes each parsed letters
+    parse_worker_pids.clear()
     assert _outcomes(files, 0) == one
+    assert parse_worker_pids == []  # in this process
 
 
 def test_workers_only_where_they_pay(tmp_path, fixtures_dir, generated_pdfs):
