@@ -19,6 +19,7 @@ import sys
 import threading
 import traceback
 
+from .letters.limits import DEFAULT_LIMITS, LIMIT_NAMES, Limits
 from .records.errors import UserError, redact, redacted_output
 
 EPILOG = "Run 'imrml COMMAND --help' for each command's options. Docs: README.md."
@@ -26,14 +27,14 @@ EPILOG = "Run 'imrml COMMAND --help' for each command's options. Docs: README.md
 
 def _job(target: str):
     """The job function ``"module:function"`` of imrml.jobs, imported when its command runs (so that
-    ``imrml parse`` does not pay for importing MLflow)."""
+    ``imrml parse`` does not pay for importing MLflow, nor ``--help`` for any job)."""
     module, _, function = target.partition(":")
+    # lazy: a job imports pandas, scikit-learn or MLflow, seconds that no other command should pay
     return getattr(importlib.import_module(f"imrml.jobs.{module}"), function)
 
 
-def _limits(args: argparse.Namespace):
-    from .letters.limits import LIMIT_NAMES, Limits
-
+def _limits(args: argparse.Namespace) -> Limits:
+    """The per-file limits the flags of :func:`_limit_flags` set."""
     return Limits(**{name: getattr(args, name) for name in LIMIT_NAMES})
 
 
@@ -73,16 +74,18 @@ _LIMIT_HELP = {
 }
 
 
-def _add_limit_flags(sp: argparse.ArgumentParser) -> None:
-    """The per-file limits (README, "Bad input"): past one, a file is rejected with the limit named."""
-    from .letters.limits import DEFAULT_LIMITS
-
-    g = sp.add_argument_group("per-file limits (a file past one is rejected, and the reason names the flag)")
+def _limit_flags() -> argparse.ArgumentParser:
+    """The per-file limit flags (README, "Per-file limits"; past one, a file is rejected with the limit named),
+    as a parent parser: one definition for every command that parses letters (``parents=[...]``), whose
+    function passes ``limits=_limits(args)`` to its job."""
+    parent = argparse.ArgumentParser(add_help=False)
+    g = parent.add_argument_group("per-file limits (a file past one is rejected, and the reason names the flag)")
     for name, (kind, what) in _LIMIT_HELP.items():
         default = getattr(DEFAULT_LIMITS, name)
         g.add_argument(
             "--" + name.replace("_", "-"), type=_positive(kind), default=default, help=f"{what} (default {default:,})"
         )
+    return parent
 
 
 def _cmd_labels(args: argparse.Namespace) -> int:
@@ -169,9 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="show diagnostic messages")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    limit_flags = _limit_flags()
 
     sp = sub.add_parser(
         "parse",
+        parents=[limit_flags],
         help="parse letters (PDF or text) into a corpus, or into an items file",
         description="Parse IMR letters (.pdf or .txt files, or folders searched recursively) into one record "
         "per disputed item. Without -o the items go into a corpus folder (default data/corpus): only letters "
@@ -195,7 +200,6 @@ def build_parser() -> argparse.ArgumentParser:
         "the time and memory limits)",
     )
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    _add_limit_flags(sp)
     sp.set_defaults(func=_cmd_parse)
 
     sp = sub.add_parser(
@@ -477,7 +481,3 @@ def _one_line(e: BaseException) -> str:
     if isinstance(e, OSError) and e.filename is not None:
         return f"{e.filename}: {e.strerror or e}"
     return (str(e).splitlines() or [type(e).__name__])[0]
-
-
-if __name__ == "__main__":
-    sys.exit(main())
