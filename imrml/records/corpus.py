@@ -5,7 +5,7 @@ of every input file.
       items/decision_year=2016/decision_month=12/part-<time>-<random>.parquet
       items/decision_year=unknown/decision_month=unknown/...   (letters with no decision date)
       index.sqlite       files: path, size, mtime, sha256, parser version, status, reason, ...; parts: the manifest
-      rejects.jsonl      every file of the corpus that stands rejected, and why
+      rejects.jsonl      every file of the corpus that stands rejected, and what the last run could not search, and why
 
 The items are Hive-partitioned by the decision's year and month (Spark, pandas, DuckDB and pyarrow read the
 folder as one dataset); their columns are the record's (:func:`imrml.records.arrow.record_schema`) plus
