@@ -91,6 +91,17 @@ def _temp_beside(target: Path, suffix: str = "") -> str:
     return tmp
 
 
+def _mode_for(target: Path) -> int:
+    """The permissions ``target`` gets: those of the file it replaces, else what the user's umask gives a new file
+    (a temporary file is private, 0600, which would hide a report or a scored table from the user's colleagues)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def check_writable(target: str | os.PathLike) -> None:
     """Raise now, before any work, the error that writing ``target`` would meet at the end (missing or
     read-only folder, a folder under that name)."""
@@ -105,6 +116,7 @@ def atomic_path(target: str | os.PathLike, suffix: str = ""):
     tmp = _temp_beside(target, suffix)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except BaseException as e:
         with contextlib.suppress(FileNotFoundError):

@@ -4,6 +4,7 @@ import csv
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -217,3 +218,16 @@ def test_item_records_read_from_dicts_with_unknown_keys():
     )
     assert rec.claims_guideline[0].pages == [3]
     assert json.loads(json.dumps(rec.to_dict()))["case_id"] == "c"
+
+
+def test_an_output_gets_the_umask_permissions_or_keeps_those_of_the_file_it_replaces(tmp_path):
+    old = os.umask(0o022)
+    try:
+        new = tmp_path / "scored.jsonl"
+        write_jsonl([{"a": 1}], new)
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644  # not the temporary file's private 0600
+        new.chmod(0o640)
+        write_jsonl([{"a": 2}], new)
+        assert stat.S_IMODE(new.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
