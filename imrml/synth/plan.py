@@ -27,6 +27,7 @@ import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..records.errors import UserError
 from .catalogue import catalogue, phrases
 from .typeset import prose_date
 
@@ -287,6 +288,13 @@ def decide(rng: random.Random, plan: LetterPlan, intercept: float) -> None:
         it.overturned = rng.random() < it.p_overturned
 
 
+def check_overturn_rate(overturn_rate: float) -> None:
+    """Raise UserError unless ``overturn_rate`` (``--overturn-rate``) is a share strictly between 0 and 1: at 0
+    or 1 no intercept reaches it."""
+    if not 0.0 < overturn_rate < 1.0:  # NaN fails too
+        raise UserError(f"--overturn-rate {overturn_rate:g}: the share of Overturned items must be between 0 and 1")
+
+
 @lru_cache(maxsize=32)
 def intercept_for(overturn_rate: float) -> float:
     """The logit intercept that makes the expected Overturned share ``overturn_rate``.
@@ -294,8 +302,7 @@ def intercept_for(overturn_rate: float) -> float:
     Solved by bisection on a fixed simulation of 3,000 letter plans (its own seed),
     so it is the same for every corpus seed.
     """
-    if not 0.0 < overturn_rate < 1.0:
-        raise ValueError(f"overturn rate must be between 0 and 1, not {overturn_rate}")
+    check_overturn_rate(overturn_rate)
     rng = random.Random(20160401)
     used: set[str] = set()
     bases = [it.base for _ in range(3000) for it in plan_letter(rng, used).items]

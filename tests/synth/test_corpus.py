@@ -1,18 +1,31 @@
-"""The generated corpus (issue 4): variants, round trip through the parser, determinism, the truth file."""
+"""The generated corpus (issue 4): variants, round trip through the parser, determinism, the truth file, the
+marker that says a folder's letters are generated, and bad arguments as one-line errors."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
+from imrml.cli import main
 from imrml.letters.labels import label_item
 from imrml.letters.parse import parse_letter
+from imrml.records.errors import UserError
 from imrml.records.schema import OVERTURNED, UPHELD
 from imrml.records.tables import read_items
-from imrml.synth.corpus import generate_letters, write_corpus
+from imrml.synth.corpus import (
+    GENERATED,
+    GENERATED_MARKER,
+    LETTERS,
+    data_origin,
+    generate_letters,
+    generated_marker,
+    mark_generated,
+    write_corpus,
+)
 from imrml.synth.pdf import letter_pdf
 
 LETTER_FIELDS = (
@@ -135,8 +148,63 @@ def test_labeller_recovers_the_catalogue_topic():
     assert wrong == 0
 
 
-def test_bad_arguments():
-    with pytest.raises(ValueError, match="overturn rate must be between 0 and 1"):
+def test_bad_arguments(tmp_path):
+    with pytest.raises(UserError, match="--overturn-rate 1.5: the share of Overturned items must be between 0 and 1"):
         list(generate_letters(1, 0, overturn_rate=1.5))
-    with pytest.raises(ValueError, match="format must be txt or pdf"):
-        write_corpus("/tmp/never", 1, 0, fmt="docx")
+    with pytest.raises(UserError, match="-n -3: the number of letters must be 0 or more"):
+        list(generate_letters(-3, 0))
+    with pytest.raises(UserError, match="--format docx: the letters are written as txt or pdf"):
+        write_corpus(tmp_path / "never", 1, 0, fmt="docx")
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-n", "-1"], "-n -1: the number of letters must be 0 or more"),
+        (["--overturn-rate", "2"], "--overturn-rate 2: the share of Overturned items must be between 0 and 1"),
+        (["--overturn-rate", "0"], "--overturn-rate 0: the share of Overturned items must be between 0 and 1"),
+        (["--overturn-rate", "nan"], "--overturn-rate nan: the share of Overturned items must be between 0 and 1"),
+    ],
+)
+def test_synth_bad_values_are_one_line_errors(tmp_path, capsys, args, message):
+    """A bad value is the user's: exit 2 and one line naming the flag, its value and why; no traceback, and no
+    folder left behind."""
+    out = tmp_path / "out"
+    assert main(["synth", *args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"imrml synth: error: {message}"], err
+    assert not out.exists()
+
+
+def test_synth_pdf_without_fpdf2_is_a_one_line_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "fpdf", None)  # import fpdf raises ImportError, as when it is not installed
+    out = tmp_path / "out"
+    assert main(["synth", "-n", "2", "--format", "pdf", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "imrml synth: error: --format pdf: PDF letters need fpdf2: pip install 'imrml[pdf]' (or use --format txt)"
+    ], err
+    assert not out.exists()
+
+
+def test_a_written_corpus_is_marked_generated(tmp_path, capsys):
+    out = tmp_path / "gen"
+    assert main(["synth", "-n", "3", "--seed", "4", "-o", str(out)]) == 0
+    marker = json.loads((out / GENERATED_MARKER).read_text(encoding="utf-8"))
+    assert (marker["generator"], marker["seed"], marker["n_letters"], marker["format"]) == ("imrml synth", 4, 3, "txt")
+    assert "not real" in marker["note"]
+    letter = next((out / "letters").iterdir())
+    for path in (out, out / "truth.jsonl", out / "letters", letter, out / "later" / "items.jsonl"):
+        assert generated_marker(path) == (out / GENERATED_MARKER).resolve() and data_origin(path) == GENERATED, path
+    # a sibling folder, or the folder above, holds no generated letters
+    (tmp_path / "real").mkdir()
+    assert data_origin(tmp_path / "real") == data_origin(tmp_path) == LETTERS
+    assert generated_marker(tmp_path / "real") is None
+
+
+def test_any_folder_can_be_marked(tmp_path):
+    marker = mark_generated(tmp_path / "demo", "imrml demo", seed=0, n_letters=500)
+    assert marker == tmp_path / "demo" / GENERATED_MARKER
+    assert json.loads(marker.read_text(encoding="utf-8"))["generator"] == "imrml demo"
+    assert data_origin(tmp_path / "demo" / "train_items.jsonl") == GENERATED
