@@ -1,6 +1,8 @@
-"""What `make demo` must leave on a fresh clone: its files, and a champion for every registered model."""
+"""What `make demo` must leave on a fresh clone: its files, the marker that says its letters are generated, and a
+champion for every registered model, tagged as trained on generated letters."""
 
 import csv
+import json
 from pathlib import Path
 
 import mlflow
@@ -13,15 +15,21 @@ for f in (
     "data/demo/report/report.html",
     "data/demo/report/tables/corpus.csv",
     "data/demo/report/charts/monthly.svg",
+    "data/demo/GENERATED.json",
+    "data/demo/corpus/GENERATED.json",
 ):
     assert Path(f).is_file() and Path(f).stat().st_size, f"missing or empty: {f}"
+assert "not real" in json.loads(Path("data/demo/GENERATED.json").read_text())["note"], "the marker says nothing"
 mlflow.set_tracking_uri("sqlite:///mlflow.db")
 client = mlflow.MlflowClient()
 names = sorted(m.name for m in client.search_registered_models())
 expected = {f"{t}_{v}" for t in ("outcome", "guideline_family", "guideline_topic") for v in ("case", "rationale")}
 assert expected <= set(names), f"registered models {names} lack {expected - set(names)}"
 for name in names:
-    print(f"  {name}: champion v{client.get_model_version_by_alias(name, 'champion').version}")
+    champion = client.get_model_version_by_alias(name, "champion")
+    # a champion of generated letters must say so, or it would block a model of real letters from promotion
+    assert champion.tags.get("data_origin") == "generated", f"{name} v{champion.version}: {champion.tags}"
+    print(f"  {name}: champion v{champion.version} (trained on {champion.tags['data_origin']} letters)")
 rows = list(csv.DictReader(Path("data/demo/scored.csv").read_text().splitlines()))
 assert rows and {"prediction", "p_overturned", "model_name"} <= set(rows[0]), "scored.csv lacks its columns"
 print(f"  scored.csv: {len(rows)} rows")

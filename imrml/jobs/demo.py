@@ -6,7 +6,9 @@ guideline models -> promote champions -> score the held-back slice with the outc
 champion and evaluate it there -> write the report of the corpus -> print a summary
 (``imrml compare`` prints the leaderboard). Everything lands under ``data/demo`` and the
 project's MLflow store; running it again reuses the corpus and any model that already
-has a champion.
+has a champion. The demo folder is marked as generated (``GENERATED.json``), so every
+model it trains is tagged ``data_origin = generated`` and gives way, when promoted, to
+a model trained on real letters.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ..mlops.registry import CHAMPION
 from ..mlops.runs_view import runs_table_url
 from ..mlops.tracking import configure_tracking, project_home
 from ..records.tables import read_items, write_jsonl
-from ..synth.corpus import write_corpus
+from ..synth.corpus import mark_generated, write_corpus
 from .evaluate import evaluate
 from .promote import promote_model
 from .report import make_report
@@ -78,6 +80,9 @@ def run_demo(cfg: DemoConfig, experiments_dir: Path | None = None) -> int:
     experiments_dir = experiments_dir or default_experiments_dir()
     out = cfg.out
     corpus = out / "corpus"
+    # everything the demo writes (items, splits, scores) comes from generated letters: say so where it lies,
+    # on every run, so models trained on a folder of an older demo are tagged too
+    mark_generated(out, "imrml demo", seed=cfg.seed, n_letters=cfg.letters)
     if not (corpus / "truth.jsonl").exists():
         print(f"[1/7] generating {cfg.letters} letters into {corpus} (seed {cfg.seed})")
         write_corpus(corpus, n=cfg.letters, seed=cfg.seed)

@@ -8,8 +8,10 @@ champion only on numbers measured the same way on the same data
 data (an earlier evaluation of a version on the same data is reused, else it is
 evaluated now); without it, a held-out evaluation both share, else their
 cross-validation when both were trained on the same data with the same folds.
-When they share none, nothing is compared and the champion stays; the message
-says so and how to compare them. The move itself is compare-and-set: if
+When they share none, nothing is compared: a champion trained on generated
+letters gives way to a candidate trained on letters (a number from generated
+letters says nothing about real ones, so it must not block them); otherwise the
+champion stays. The message says which and how to compare them. The move itself is compare-and-set: if
 another promotion moved the champion meanwhile, the candidate is compared
 with the new champion, so concurrent promotions end with the better version.
 """
@@ -26,7 +28,9 @@ from ..mlops.promotion import (
     candidate_version,
     champion,
     common_measurement,
+    data_origin_of,
     evaluation_runs,
+    generated_gives_way,
     held_out_measurement,
     is_better,
     primary_metric,
@@ -92,6 +96,18 @@ def _sources(ms: list[Measurement]) -> str:
     return "; ".join(m.describe() for m in ms) or "nothing"
 
 
+def _over_generated(client, model: str, cand, champ) -> str:
+    """Why a candidate of letters replaced a champion of generated letters with no number compared."""
+    source = (cand.tags or {}).get("data_source", "?")
+    return (
+        f"promoted v{cand.version} over v{champ.version} of {model}: the champion v{champ.version} was trained on "
+        f"{data_origin_of(champ)} letters (measured on {_sources(version_measurements(client, champ))}); "
+        f"v{cand.version} was trained on {data_origin_of(cand)} ({source}). Nothing was compared: no numbers on "
+        f"the same data, and a model of generated letters never blocks one of real letters. Measure v{cand.version} "
+        f"on labelled letters it never saw: imrml evaluate {model}/{cand.version} DATA"
+    )
+
+
 def promote_model(model: str, version: str | None = None, on: str | None = None) -> tuple[bool, str]:
     """Make ``version`` (default: the latest) champion of ``model`` if it beats the champion on the same data.
 
@@ -114,6 +130,10 @@ def promote_model(model: str, version: str | None = None, on: str | None = None)
             pair = evaluation_set.measurement(client, cand), evaluation_set.measurement(client, champ)
         else:
             pair = common_measurement(version_measurements(client, cand), version_measurements(client, champ), metric)
+        if pair is None and generated_gives_way(champ, cand):
+            if set_champion_if(client, model, str(champ.version), cand.version):
+                return True, _over_generated(client, model, cand, champ)
+            continue  # another promotion moved the champion meanwhile
         if pair is None:
             return False, (
                 f"not compared, champion v{champ.version} of {model} kept: candidate v{cand.version} was measured "

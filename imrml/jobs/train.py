@@ -7,6 +7,11 @@ letters) and artifacts, refit on every usable item and register it. With test
 data (``--test-data`` or ``[data] test``), the refit model is also measured on
 it in the same run (``test.*`` metrics): the temporal check, trained on older
 letters and tested on newer ones.
+
+The run and the version say where the training data came from (``data_origin``):
+``generated`` for the experiment's default generated corpus or data in a folder
+the generator marked (:func:`imrml.synth.corpus.data_origin`), else ``letters``.
+Promotion reads it: a model of generated letters never blocks one of real letters.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from ..mlops.precedents import log_precedents_model
 from ..mlops.registry import log_item_model, tag_version
 from ..mlops.tracking import configure_tracking, ensure_experiment
 from ..records.errors import UserError
+from ..synth.corpus import GENERATED, LETTERS, data_origin
 from .data import generated_corpus, load_items, read_labelled_items, resolve
 
 
@@ -49,6 +55,7 @@ class TrainResult:
     intervals: dict = None  # metric -> 95% Interval of the pooled out-of-fold metrics
     test: HeldOutResult | None = None  # the refit model on the test data
     test_source: str | None = None
+    data_origin: str = LETTERS  # "generated" or "letters": where the training data came from
 
 
 def experiment_items(exp: Experiment, data: str | None = None) -> tuple[list, str]:
@@ -59,6 +66,15 @@ def experiment_items(exp: Experiment, data: str | None = None) -> tuple[list, st
         return load_items(resolve(exp.data.items or exp.data.letters))
     truth = generated_corpus(exp.data.synth_letters, exp.data.synth_seed)
     return read_labelled_items(truth), str(truth)
+
+
+def training_data_origin(exp: Experiment, data: str | None = None) -> str:
+    """Where :func:`experiment_items` reads from: ``generated`` (the default generated corpus, or a folder the
+    generator marked) or ``letters``."""
+    path = data if data is not None else (exp.data.items or exp.data.letters)
+    if path is None:  # the default generated corpus, marked or made before markers were written
+        return GENERATED
+    return data_origin(resolve(path))
 
 
 def experiment_test_items(exp: Experiment, test_data: str | None = None) -> tuple[list, str] | None:
@@ -157,8 +173,9 @@ def train_experiment(
     t_start = time.perf_counter()
     if records is None:
         records, source = experiment_items(exp, data)
+        origin = training_data_origin(exp, data)
     else:
-        source = "<records>"
+        source, origin = "<records>", LETTERS  # records handed over: not known to be generated
     test = (test_records, "<test records>") if test_records is not None else experiment_test_items(exp, test_data)
     ds = prepare_dataset(records, exp.target, exp.data.min_class_count, source=source)
     if test is not None:
@@ -191,6 +208,7 @@ def train_experiment(
                 "imrml.registered_name": exp.registered_name,
                 "imrml.primary_metric": exp.primary_metric,
                 "imrml.data_source": source,
+                "imrml.data_origin": origin,
                 "mlflow.note.content": exp.description or exp.name,
             }
         )
@@ -252,6 +270,7 @@ def train_experiment(
                     "cv": split_description(exp, len(splits)),
                     "data_digest": dataset.digest,
                     "data_source": ds.source,
+                    "data_origin": origin,
                     "source_run_id": run.info.run_id,
                     **(test_tags or {}),
                 },
@@ -268,6 +287,7 @@ def train_experiment(
         pooled.intervals if pooled else {},
         tested,
         None if test is None else test[1],
+        origin,
     )
 
 
@@ -290,7 +310,7 @@ def train_summary(exp: Experiment, res: TrainResult) -> str:
     info = res.info
     lines = [
         f"{exp.name}: {exp.target} from the {exp.view} view, {exp.model.kind}; "
-        f"{info['n_items']} items from {info['n_letters']} letters; split {exp.split.kind}",
+        f"{info['n_items']} items from {info['n_letters']} {_letters_word(res.data_origin)}; split {exp.split.kind}",
     ]
     if res.metrics:
         lines.append(
@@ -310,6 +330,10 @@ def train_summary(exp: Experiment, res: TrainResult) -> str:
             f"'imrml promote {res.registered_name}' to make it champion if it is better"
         )
     return "\n".join(lines)
+
+
+def _letters_word(origin: str) -> str:
+    return "generated letters" if origin == GENERATED else "letters"
 
 
 def train_command(experiment: str, data: str | None = None, test_data: str | None = None) -> int:

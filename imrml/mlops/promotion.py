@@ -10,7 +10,10 @@ of ``mlflow.data``) measured one way:
   or by ``imrml evaluate`` (evaluation runs tagged with the model and version).
 
 Two versions are compared only on numbers measured the same way on the same
-data (:func:`common_measurement`); otherwise nothing is compared.
+data (:func:`common_measurement`); otherwise nothing is compared. What a version
+was trained on is its tag ``data_origin`` (``generated`` or ``letters``;
+:func:`data_origin_of`): with nothing to compare, a champion of generated letters
+gives way to a candidate of real letters (:func:`generated_gives_way`).
 
 Moving the alias is compare-and-set (:func:`set_champion_if`): under a lock per
 registered model, the alias moves only if the champion is still the one the
@@ -31,6 +34,7 @@ from filelock import FileLock, Timeout
 from mlflow.exceptions import MlflowException
 
 from ..records.errors import UserError
+from ..synth.corpus import GENERATED, LETTERS
 from .evaluation import TEST_PREFIX
 from .registry import CHAMPION
 from .tracking import lock_dir
@@ -135,6 +139,18 @@ def common_measurement(
         if other is not None and metric in m.metrics and metric in other.metrics:
             return m, other
     return None
+
+
+def data_origin_of(mv) -> str:
+    """Where version ``mv`` was trained: its ``data_origin`` tag; a version registered before the tag existed
+    counts as trained on letters (so it is never displaced without a comparison)."""
+    return (mv.tags or {}).get("data_origin") or LETTERS
+
+
+def generated_gives_way(champion_mv, candidate_mv) -> bool:
+    """Whether the champion, trained on generated letters, gives way to a candidate trained on letters when the
+    two share no measurement: numbers from generated letters say nothing about real ones."""
+    return data_origin_of(champion_mv) == GENERATED and data_origin_of(candidate_mv) == LETTERS
 
 
 def is_better(value: float, than: float, greater_is_better: bool) -> bool:

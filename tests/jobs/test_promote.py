@@ -1,5 +1,6 @@
-"""promote: only numbers measured on the same data are compared; --on DATA; concurrent promotions
-(threads and processes) end with the better version and each caller is told the truth."""
+"""promote: only numbers measured on the same data are compared; --on DATA; a champion of generated letters
+gives way to a candidate of letters when nothing compares them; concurrent promotions (threads and processes) end
+with the better version and each caller is told the truth."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import mlflow
 import pytest
@@ -17,6 +19,7 @@ from imrml.jobs.train import train_experiment
 from imrml.mlops.registry import CHAMPION
 from imrml.records.errors import UserError
 from imrml.records.tables import write_table
+from imrml.synth.corpus import mark_generated
 
 FAST = {"word_ngrams": [1, 2], "char_ngrams": False, "max_features": 3000}
 
@@ -28,13 +31,39 @@ def records(make_records):
 
 @pytest.fixture(scope="module")
 def train(module_tracking_home, records, make_experiment):
+    """``train(name, registry, view, kind, data=records | path)``: a version registered under ``registry``."""
+
     def run(name, registry, view="case", kind="logreg", data=None):
         exp = make_experiment(
             name, view, "outcome", kind, features=FAST, split={"n_splits": 3}, registry={"name": registry}
         )
+        if isinstance(data, Path):  # read from a file, as imrml train --data reads it
+            return train_experiment(exp, str(data))
         return train_experiment(exp, records=records if data is None else data)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def generated_items(tmp_path_factory, make_records) -> Path:
+    """Items in a folder the generator marked (as make demo's data/demo is): what they train is generated."""
+    folder = tmp_path_factory.mktemp("generated")
+    mark_generated(folder, "imrml demo", seed=0, n_letters=50)
+    path = folder / "train_items.jsonl"
+    write_table([r.to_dict() for r in make_records(50, seed=21)], path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def letters_items(tmp_path_factory, make_records) -> Path:
+    """Items in no marked folder: what they train counts as trained on letters."""
+    path = tmp_path_factory.mktemp("letters") / "items.jsonl"
+    write_table([r.to_dict() for r in make_records(45, seed=22)], path)
+    return path
+
+
+def _origin(name: str, version: str) -> str:
+    return mlflow.MlflowClient().get_model_version(name, version).tags["data_origin"]
 
 
 def _champion(name: str) -> str:
@@ -71,9 +100,53 @@ def test_numbers_on_different_data_are_not_compared(train, make_records):
     first = train("d_logreg", name, view="rationale")
     promote_model(name)
     other = train("d_majority", name, kind="majority", data=make_records(40, seed=99))
+    assert _origin(name, first.version) == _origin(name, other.version) == "letters"  # both: no side gives way
     moved, msg = promote_model(name)
     assert not moved and msg.startswith(f"not compared, champion v{first.version} of {name} kept"), msg
     assert f"imrml promote {name} --version {other.version} --on DATA" in msg and _champion(name) == first.version
+
+
+def test_a_generated_champion_gives_way_to_a_candidate_trained_on_letters(train, generated_items, letters_items):
+    """Issue 15: a champion trained on generated letters never blocks one trained on real letters."""
+    name = "promote_generated_champion"
+    gen = train("g_logreg", name, view="rationale", data=generated_items)
+    assert promote_model(name)[0] and _origin(name, gen.version) == "generated"
+    real = train("g_majority", name, kind="majority", data=letters_items)  # weaker, and on other data
+    assert _origin(name, real.version) == "letters"
+    moved, msg = promote_model(name)
+    assert moved and _champion(name) == real.version, msg
+    assert msg.startswith(
+        f"promoted v{real.version} over v{gen.version} of {name}: the champion v{gen.version} was trained on "
+        f"generated letters (measured on cross-validation group_kfold n_splits=3 seed=0 on {generated_items}"
+    ), msg
+    assert f"v{real.version} was trained on letters ({letters_items})" in msg and "Nothing was compared" in msg
+    assert f"imrml evaluate {name}/{real.version} DATA" in msg
+    # and back: the generated version does not displace the champion of letters without a comparison
+    moved, msg = promote_model(name, version=gen.version)
+    assert not moved and msg.startswith(f"not compared, champion v{real.version} of {name} kept"), msg
+    assert _champion(name) == real.version
+
+
+def test_a_generated_candidate_never_displaces_a_champion_of_letters(train, generated_items, letters_items):
+    name = "promote_letters_champion"
+    real = train("l_majority", name, kind="majority", data=letters_items)
+    promote_model(name)
+    gen = train("l_logreg", name, view="rationale", data=generated_items)  # better numbers, on generated letters
+    moved, msg = promote_model(name)
+    assert not moved and msg.startswith(f"not compared, champion v{real.version} of {name} kept"), msg
+    assert f"--version {gen.version} --on DATA" in msg and _champion(name) == real.version
+
+
+def test_a_version_without_the_origin_tag_counts_as_trained_on_letters(train, generated_items, letters_items):
+    """Versions registered before data_origin existed are never displaced without a comparison."""
+    name = "promote_untagged_champion"
+    old = train("u_logreg", name, view="rationale", data=generated_items)
+    promote_model(name)
+    mlflow.MlflowClient().delete_model_version_tag(name, old.version, "data_origin")
+    new = train("u_majority", name, kind="majority", data=letters_items)
+    moved, msg = promote_model(name)
+    assert not moved and msg.startswith(f"not compared, champion v{old.version} of {name} kept"), msg
+    assert _champion(name) == old.version and new.version != old.version
 
 
 def test_promote_on_an_evaluation_set_makes_the_better_version_champion(train, make_records, tmp_path, capsys):

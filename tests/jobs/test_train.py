@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from imrml.cli import main
-from imrml.jobs.train import train_experiment
+from imrml.jobs.train import train_experiment, training_data_origin
 from imrml.learn.experiment import load_experiment
 from imrml.mlops.tracking import configure_tracking
 from imrml.records.tables import write_table
-from imrml.synth.corpus import write_corpus
+from imrml.synth.corpus import mark_generated, write_corpus
 
 FAST_FEATURES = {"word_ngrams": [1, 2], "char_ngrams": False, "max_features": 3000}
 OUTCOME_METRICS = {"balanced_accuracy", "macro_f1", "roc_auc", "pr_auc", "recall_overturned", "brier", "ece"}
@@ -113,16 +113,48 @@ def test_train_command_from_an_items_file(module_tracking_home, records, tmp_pat
         filter_string="tags.`imrml.experiment` = 'kw'",
     )[0]
     assert run.data.params["data.source"] == str(items)
+    # items in no folder the generator marked: trained on letters, as the run and the version say
+    assert run.data.tags["imrml.data_origin"] == "letters"
+    assert _client().get_model_version("cli_check", "1").tags["data_origin"] == "letters"
 
 
-def test_generated_corpus(module_tracking_home, tmp_path, exp):
+def test_generated_corpus(module_tracking_home, tmp_path, exp, capsys):
     write_corpus(tmp_path / "corpus", n=60, seed=5)
     truth = tmp_path / "corpus" / "truth.jsonl"
     res = train_experiment(exp("gen_outcome_rationale", view="rationale", registry="gen_outcome"), data=str(truth))
     assert res.info["n_letters"] == 60 and res.version == "1"
     client = _client()
-    assert client.get_run(res.run_id).data.params["data.source"] == str(truth)
+    run = client.get_run(res.run_id)
+    assert run.data.params["data.source"] == str(truth)
     assert "roc_auc" in res.metrics
+    # the folder write_corpus marked: generated, on the run, the version and the terminal
+    assert res.data_origin == run.data.tags["imrml.data_origin"] == "generated"
+    assert client.get_model_version("gen_outcome", res.version).tags["data_origin"] == "generated"
+    assert main(["train", str(_experiment_file(tmp_path)), "--data", str(tmp_path / "corpus" / "letters")]) == 0
+    assert "items from 60 generated letters" in capsys.readouterr().out
+
+
+def _experiment_file(folder):
+    f = folder / "kw.toml"
+    f.write_text(
+        '[experiment]\nname = "kw_generated"\nview = "rationale"\ntarget = "outcome"\n'
+        '[model]\nkind = "keyword_rule"\n[split]\nn_splits = 3\n[registry]\nregister = false\n'
+    )
+    return f
+
+
+def test_where_the_training_data_came_from(tmp_path, make_experiment):
+    """The default generated corpus and anything in a folder the generator marked are generated; the rest letters."""
+    assert training_data_origin(make_experiment("default")) == "generated"  # [data] names nothing
+    real = tmp_path / "letters"
+    real.mkdir()
+    assert training_data_origin(make_experiment("given"), str(real)) == "letters"
+    items = make_experiment("items", data={"items": str(real / "items.jsonl")})
+    assert training_data_origin(items) == "letters"
+    mark_generated(tmp_path / "demo", "imrml demo", seed=0, n_letters=10)
+    assert training_data_origin(items, str(tmp_path / "demo" / "train_items.jsonl")) == "generated"
+    in_demo = make_experiment("in_demo", data={"items": str(tmp_path / "demo" / "items.jsonl")})
+    assert training_data_origin(in_demo) == "generated"
 
 
 @pytest.mark.shared
