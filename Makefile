@@ -65,8 +65,12 @@ bench-synth: $(STAMP) ## benchmark: generate 10,000 letters, letters/s (target <
 train: $(STAMP) ## train an experiment, tracked in MLflow: make train EXPERIMENT=experiments/<name>.toml [DATA=corpus|items|letters]
 	$(IMRML) train $(EXPERIMENT) $(if $(DATA),--data $(DATA))
 
-train-all: $(STAMP) ## train every experiment in experiments/ [DATA=corpus|items|letters]
-	@set -e; for f in experiments/*.toml; do echo "== $$f"; $(IMRML) train $$f $(if $(DATA),--data $(DATA)); done
+# files starting with _ (experiments/_base.toml) are what experiments extend, not experiments
+train-all: $(STAMP) ## train every experiment in experiments/ (not _base.toml) [DATA=corpus|items|letters]
+	@set -e; for f in experiments/*.toml; do \
+	  case "$$(basename $$f)" in _*) continue;; esac; \
+	  echo "== $$f"; $(IMRML) train $$f $(if $(DATA),--data $(DATA)); \
+	done
 
 ui: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over the project's mlflow.db ('imrml compare' prints each experiment's link)
 	@echo "Open http://127.0.0.1:5000/#/experiments?workflowType=machine_learning (Model training); an experiment's"
@@ -76,8 +80,11 @@ ui: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over the project's mlflow.db 
 promote: $(STAMP) ## make MODEL's latest version champion if better on the same data: make promote MODEL=outcome_case [ON=letters]
 	$(IMRML) promote $(MODEL) $(if $(ON),--on $(ON))
 
-evaluate: $(STAMP) ## measure a model on labelled letters it never saw: make evaluate MODEL=outcome_case DATA=data/letters
-	$(IMRML) evaluate $(or $(MODEL),outcome_case) $(or $(DATA),$(INPUT))
+# DATA must be given: its default (the corpus, for train) may be what the model was trained on, and numbers on
+# the training data are in-sample. $(origin DATA) is "file" when only the default above set it.
+EVAL_DATA = $(if $(filter file undefined,$(origin DATA)),,$(DATA))
+evaluate: $(STAMP) ## measure a model on labelled letters it never saw: make evaluate MODEL=outcome_case DATA=data/letters (DATA required)
+	$(IMRML) evaluate $(or $(MODEL),outcome_case) $(or $(EVAL_DATA),$(error give DATA=labelled letters, items or a corpus the model was not trained on (make evaluate does not default to the corpus: numbers on training data are in-sample)))
 
 compare: $(STAMP) ## the leaderboard of trained and evaluated models, baselines marked: make compare [MODEL=outcome_case]
 	$(IMRML) compare $(MODEL)
