@@ -2,6 +2,7 @@
 hold the numbers recomputed here from the parsed items by other means."""
 
 import csv
+import html
 import json
 import re
 import shutil
@@ -91,6 +92,27 @@ def test_by_puts_groups_side_by_side_and_small_groups_are_marked(items_file, tmp
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "priority standard" in page and "priority expedited" in page
     assert "\u2020" in page  # groups under 40 decided items are marked
+
+
+def test_groups_under_min_count_are_one_other_bar_but_keep_their_rows(items_file, report_dir, tmp_path):
+    """Charts fold the groups under --min-count into one "other" bar (their counts summed); the CSV keeps a row for
+    every group with its own numbers."""
+    full = {r["guideline_topic"]: r for r in _csv(report_dir / "tables" / "guideline_topic.csv")}
+    decided = {topic: int(r["decided"]) for topic, r in full.items()}
+    min_count = sorted(set(decided.values()))[2]  # the two smallest sizes (at least two groups) fall under it
+    small = {t for t, n in decided.items() if n < min_count}
+    assert len(small) >= 2 and len(small) < len(decided)
+    assert main(["report", str(items_file), "-o", str(tmp_path), "--min-count", str(min_count)]) == 0
+
+    rows = {r["guideline_topic"]: r for r in _csv(tmp_path / "tables" / "guideline_topic.csv")}
+    assert rows == full  # every group its own row, the small ones included, numbers unchanged
+    chart = (tmp_path / "charts" / "guideline_topic.svg").read_text(encoding="utf-8")
+    labels = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", chart)]
+    other = f"other ({len(small)} groups under {min_count})"
+    assert other in labels and not small & set(labels) and set(decided) - small <= set(labels), labels
+    k = sum(int(full[t]["overturned"]) for t in small)
+    n = sum(decided[t] for t in small)
+    assert f"{k / n:.1%} ({k} of {n})" in labels, labels  # the other bar: the small groups' counts, summed
 
 
 def test_since_and_until_keep_the_period(items_file, tmp_path):
@@ -187,9 +209,21 @@ def test_real_letters_csvs_hold_the_numbers_recomputed_from_the_items(dwc_dir, d
     assert sizes["1"] == sum(1 for n in per_letter.values() if n == 1)
 
 
+# Run in a copy of the page (the page itself has no script): every chart's size as the browser laid it out,
+# written into the DOM that --dump-dom prints.
+MEASURE_CHARTS = """<script>
+document.querySelectorAll("svg").forEach(function (chart) {
+  var box = chart.getBoundingClientRect();
+  chart.setAttribute("data-drawn-size", box.width + "x" + box.height);
+});
+</script>
+"""
+
+
 @pytest.mark.slow
 def test_the_page_renders_in_a_browser(report_dir, tmp_path):
-    """Headless Chromium loads the page with no network and draws every chart (skipped without a browser)."""
+    """Headless Chromium loads the page with no network and draws every chart at a size (skipped without a
+    browser)."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         pytest.skip("no chromium on PATH (apt-get install chromium)")
@@ -206,8 +240,24 @@ def test_the_page_renders_in_a_browser(report_dir, tmp_path):
         "--virtual-time-budget=10000",
     ]
     page = (report_dir / "report.html").as_uri()
+    n_charts = len(list((report_dir / "charts").glob("*.svg")))
     dom = subprocess.run([*flags, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=True).stdout
-    assert dom.count("<svg") == len(list((report_dir / "charts").glob("*.svg")))
+    assert dom.count("<svg") == n_charts
+    measured = tmp_path / "measured"  # a copy, beside its tables/ and charts/ as the page expects
+    shutil.copytree(report_dir, measured)
+    text = (measured / "report.html").read_text(encoding="utf-8")
+    assert text.count("</body>") == 1
+    (measured / "report.html").write_text(text.replace("</body>", MEASURE_CHARTS + "</body>"), encoding="utf-8")
+    dom = subprocess.run(
+        [*flags, "--dump-dom", (measured / "report.html").as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    sizes = [(float(w), float(h)) for w, h in re.findall(r'data-drawn-size="([0-9.]+)x([0-9.]+)"', dom)]
+    assert len(sizes) == n_charts, dom[-2000:]
+    assert all(w > 0 and h > 0 for w, h in sizes), sizes  # every chart drawn at a size, none collapsed or hidden
     shot = tmp_path / "page.png"
     subprocess.run(
         [*flags, f"--screenshot={shot}", "--window-size=1400,3000", page], capture_output=True, timeout=120, check=True

@@ -9,6 +9,7 @@ from sklearn.base import clone
 from imrml.learn.inspect import feature_names, top_features
 from imrml.learn.pipeline import build_pipeline
 from imrml.records.frame import records_to_frame
+from imrml.records.schema import RECORD_FIELDS
 
 POST_REVIEW_MUTATIONS = {
     "rationale": "Completely different rationale: the request is medically necessary and appropriate.",
@@ -55,36 +56,71 @@ def test_case_view_never_reads_post_review_fields(frame, make_experiment, kind, 
     np.testing.assert_allclose(base, refit.predict_proba(frame))
 
 
+# Another value for every reviewer field of the record (ItemRecord's reviewer_*; the reviewer's guideline also
+# as the frame's reviewer_guideline_sources), as the frame holds it: lists and citations as "; "-joined strings.
+REVIEWER_CHANGES = {
+    "reviewer_specialties": "Psychiatry; Hospice & Palliative Medicine",
+    "reviewer_licensure": "Texas; New York",
+    "reviewer_specialties_normalized": "Psychiatry and Neurology",
+    "reviewer_licensure_normalized": "TX; NY",
+    "reviewer_guideline_text": "ACOEM Practice Guidelines, Chapter 12",
+    "reviewer_guideline_sources": "other",
+}
+
+
+@pytest.fixture(scope="module")
+def reviewed(frame):
+    """The frame with a reviewer in every reviewer field, normalized ones included (the records made here leave
+    those empty, and a change from empty would test less)."""
+    out = frame.copy()
+    out["reviewer_specialties_normalized"] = out["reviewer_specialties"]
+    out["reviewer_licensure_normalized"] = "CA"
+    return out
+
+
+def test_the_changes_cover_every_reviewer_field(reviewed):
+    """A reviewer field added to the record must be added to REVIEWER_CHANGES, or the test below misses it."""
+    fields = {f for f in RECORD_FIELDS if f.startswith("reviewer_")}
+    columns = {c for c in reviewed.columns if c.startswith("reviewer_")}
+    citations = {"reviewer_guideline"}  # a list of citations; the frame holds it as reviewer_guideline_sources
+    assert fields - citations <= columns and fields - citations <= set(REVIEWER_CHANGES)
+    assert columns == set(REVIEWER_CHANGES)
+    changed = _reviewer_changed(reviewed)
+    for column in REVIEWER_CHANGES:
+        assert (changed[column] != reviewed[column]).all(), column
+
+
 def _reviewer_changed(df):
-    """Every reviewer field changed: another specialty and licensure on every row (as a list and as a string)."""
+    """Every reviewer field changed on every row."""
     out = df.copy()
-    out["reviewer_specialties"] = "Psychiatry; Hospice & Palliative Medicine"
-    out["reviewer_licensure"] = "Texas; New York"
+    for column, value in REVIEWER_CHANGES.items():
+        out[column] = value
     return out
 
 
 @pytest.mark.parametrize("kind", ["logreg", "linear_svm_calibrated", "hist_gradient_boosting", "majority"])
-def test_case_view_reads_no_reviewer_field(frame, make_experiment, kind):
+def test_case_view_reads_no_reviewer_field(reviewed, make_experiment, kind):
     """The reviewer is assigned after the IMR application is filed: the case view must not read them."""
-    y = frame["decision"].to_numpy()
+    y = reviewed["decision"].to_numpy()
     params = None if kind == "majority" else {"max_iter": 20}
-    pipe = build_pipeline(make_experiment(kind=kind, model=params)).fit(frame, y)
-    base = pipe.predict_proba(frame)
-    np.testing.assert_array_equal(base, pipe.predict_proba(_reviewer_changed(frame)))
-    np.testing.assert_array_equal(base, pipe.predict_proba(frame.drop(columns=["reviewer_specialties"])))
-    refit = clone(pipe).fit(_reviewer_changed(frame), y)
-    np.testing.assert_allclose(base, refit.predict_proba(frame))
+    pipe = build_pipeline(make_experiment(kind=kind, model=params)).fit(reviewed, y)
+    base = pipe.predict_proba(reviewed)
+    np.testing.assert_array_equal(base, pipe.predict_proba(_reviewer_changed(reviewed)))
+    np.testing.assert_array_equal(base, pipe.predict_proba(reviewed.drop(columns=list(REVIEWER_CHANGES))))
+    refit = clone(pipe).fit(_reviewer_changed(reviewed), y)
+    np.testing.assert_allclose(base, refit.predict_proba(reviewed))
     names = feature_names(pipe)
     assert names is None or not any("specialty" in n or "licensure" in n for n in names)
 
 
-def test_case_assigned_view_reads_the_reviewer(frame, make_experiment):
-    y = frame["decision"].to_numpy()
-    pipe = build_pipeline(make_experiment(view="case_assigned")).fit(frame, y)
+def test_case_assigned_view_reads_the_reviewer(reviewed, make_experiment):
+    """The same change is seen by a view that reads the reviewer: the test above can fail."""
+    y = reviewed["decision"].to_numpy()
+    pipe = build_pipeline(make_experiment(view="case_assigned")).fit(reviewed, y)
     names = list(feature_names(pipe))
     assert any(n.startswith("specialty__") for n in names) and "licensure__california" in names
-    assert not np.array_equal(pipe.predict_proba(frame), pipe.predict_proba(_reviewer_changed(frame)))
-    np.testing.assert_array_equal(pipe.predict_proba(frame), pipe.predict_proba(_mutated(frame)))
+    assert not np.array_equal(pipe.predict_proba(reviewed), pipe.predict_proba(_reviewer_changed(reviewed)))
+    np.testing.assert_array_equal(pipe.predict_proba(reviewed), pipe.predict_proba(_mutated(reviewed)))
 
 
 def test_rationale_view_reads_the_rationale(frame, make_experiment):
