@@ -28,10 +28,12 @@ the fitted model is registered::
     [registry]                 # name (default <target>_<view>), primary_metric, register
 
 ``extends`` merges the named file (relative to this one) under this one, table
-by table, so blocks every experiment shares are written once. Every value a
-model uses is here or in the defaults below: nothing is changed in code.
-Unknown sections or keys and bad values raise :class:`ExperimentError` naming
-the file and the key.
+by table, so blocks every experiment shares are written once. A base may hold
+the parameter table of every model kind (``experiments/_base.toml`` does): an
+experiment reads its own kind's and checks the others; a file's own table for
+a kind other than its experiment's is an error. Every value a model uses is
+here or in the defaults below: nothing is changed in code. Unknown sections or
+keys and bad values raise :class:`ExperimentError` naming the file and the key.
 
 This module owns the enumerations (views, targets, model kinds, splits,
 metrics) that the modules it configures import.
@@ -40,6 +42,7 @@ metrics) that the modules it configures import.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -127,6 +130,9 @@ class HistGradientBoostingParams:
     max_leaf_nodes: int = 31
     class_weight: str = "balanced"
     max_dense_features: int = 2000  # the chi-squared-best features the trees see, made dense
+    # scikit-learn's "auto" turns early stopping on from 10,000 rows: the trees would then train on 90% of the
+    # items and stop after a number of iterations the data decides; off, every item trains and max_iter runs
+    early_stopping: bool = False
 
 
 @dataclass
@@ -278,31 +284,70 @@ def _typed(cls: type, raw: dict[str, Any], where: str, err) -> Any:
     return cls(**kw)
 
 
-def _model_config(raw: Any, err) -> ModelConfig:
+def _model_config(raw: Any, err, inherited: Collection[str] = ()) -> ModelConfig:
+    """The model's kind and its parameters; every kind's table is checked, and one of another kind than the
+    experiment's is allowed only when it came from a base (``inherited``)."""
     if not isinstance(raw, dict):
         raise err("[model]", "must be a table")
     kind = raw.get("kind", "logreg")
     if kind not in MODEL_KINDS:
         raise err("model.kind", f"{kind!r} is not one of {', '.join(MODEL_KINDS)}")
+    params: dict[str, Any] = {}
     for k, v in raw.items():
         if k == "kind":
             continue
-        if k in MODEL_KINDS:
-            if k != kind:
-                raise err(f"[model.{k}]", f"parameters of {k}, but model.kind is {kind!r}")
-            if not isinstance(v, dict):
-                raise err(f"[model.{k}]", "must be a table")
-            continue
-        raise err(
-            f"model.{k}",
-            f"unknown key: the parameters of {kind} go in a [model.{kind}] table "
-            f"(known: {', '.join(f.name for f in fields(MODEL_PARAMS[kind])) or 'none'})",
-        )
-    return ModelConfig(kind, _typed(MODEL_PARAMS[kind], raw.get(kind, {}), f"model.{kind}", err))
+        if k not in MODEL_KINDS:
+            raise err(
+                f"model.{k}",
+                f"unknown key: the parameters of {kind} go in a [model.{kind}] table "
+                f"(known: {', '.join(f.name for f in fields(MODEL_PARAMS[kind])) or 'none'})",
+            )
+        if k != kind and k not in inherited:
+            raise err(
+                f"[model.{k}]",
+                f"parameters of {k}, but model.kind is {kind!r} (only a base may hold other kinds' tables)",
+            )
+        if not isinstance(v, dict):
+            raise err(f"[model.{k}]", "must be a table")
+        params[k] = _typed(MODEL_PARAMS[k], v, f"model.{k}", err)
+        _check_params(params[k], f"model.{k}", err)
+    return ModelConfig(kind, params[kind] if kind in params else MODEL_PARAMS[kind]())
 
 
-def parse_experiment(doc: dict[str, Any], path: str = "<experiment>", text: str = "") -> Experiment:
-    """An :class:`Experiment` from a TOML document (bases already merged); errors name ``path`` and the key."""
+def _check_params(p: Any, where: str, err) -> None:
+    """The values of one kind's parameters (``p``, a MODEL_PARAMS dataclass) in their ranges."""
+    for k in ("C", "learning_rate", "tol"):
+        if hasattr(p, k) and getattr(p, k) <= 0:
+            raise err(f"{where}.{k}", "must be positive")
+    for k in ("max_iter", "max_leaf_nodes", "max_dense_features"):
+        if hasattr(p, k) and getattr(p, k) < 1:
+            raise err(f"{where}.{k}", "must be at least 1")
+    if hasattr(p, "calibration_folds") and p.calibration_folds < 2:
+        raise err(f"{where}.calibration_folds", "must be at least 2")
+    if hasattr(p, "calibration") and p.calibration not in ("sigmoid", "isotonic"):
+        raise err(f"{where}.calibration", f"{p.calibration!r} is not 'sigmoid' or 'isotonic'")
+    if hasattr(p, "class_weight") and p.class_weight not in ("balanced", "none"):
+        raise err(f"{where}.class_weight", f"{p.class_weight!r} is not 'balanced' or 'none'")
+    if hasattr(p, "confidence") and not 0 < p.confidence <= 1:
+        raise err(f"{where}.confidence", "must be in (0, 1]")
+    for k in ("n_neighbors", "n_components", "min_df", "rationale_sentences"):
+        if hasattr(p, k) and getattr(p, k) < 1:
+            raise err(f"{where}.{k}", "must be at least 1")
+    weights = [
+        getattr(p, k) for k in ("summary_weight", "item_weight", "request_weight", "claims_weight") if hasattr(p, k)
+    ]
+    if any(w < 0 for w in weights) or (weights and not any(weights)):
+        raise err(where, "the block weights must be non-negative and not all zero")
+
+
+def parse_experiment(
+    doc: dict[str, Any], path: str = "<experiment>", text: str = "", inherited_kinds: Collection[str] = ()
+) -> Experiment:
+    """An :class:`Experiment` from a TOML document (bases already merged); errors name ``path`` and the key.
+
+    ``inherited_kinds``: the kinds whose ``[model.<kind>]`` table came from a base only (checked, and ignored
+    unless it is the experiment's kind).
+    """
 
     def err(key: str, msg: str) -> ExperimentError:
         return ExperimentError(f"{path}: {key}: {msg}")
@@ -335,7 +380,7 @@ def parse_experiment(doc: dict[str, Any], path: str = "<experiment>", text: str 
         if not isinstance(raw, dict):
             raise err(f"[{name}]", "must be a table")
         sections[name] = _typed(cls, raw, name, err)
-    sections["model"] = _model_config(doc.get("model", {}), err)
+    sections["model"] = _model_config(doc.get("model", {}), err, inherited_kinds)
     exp = Experiment(
         name=head["name"],
         view=head["view"],
@@ -351,27 +396,12 @@ def parse_experiment(doc: dict[str, Any], path: str = "<experiment>", text: str 
 
 def _validate(exp: Experiment, err) -> None:
     d, f, m, s, r = exp.data, exp.features, exp.model, exp.split, exp.registry
-    p, where = m.params, f"model.{m.kind}"
     if d.items and d.letters:
         raise err("data.items", "give items or letters, not both")
     if d.synth_letters < 1:
         raise err("data.synth_letters", "must be at least 1")
     if d.min_class_count < 1:
         raise err("data.min_class_count", "must be at least 1")
-    for k in ("C", "learning_rate", "tol"):
-        if hasattr(p, k) and getattr(p, k) <= 0:
-            raise err(f"{where}.{k}", "must be positive")
-    for k in ("max_iter", "max_leaf_nodes", "max_dense_features"):
-        if hasattr(p, k) and getattr(p, k) < 1:
-            raise err(f"{where}.{k}", "must be at least 1")
-    if hasattr(p, "calibration_folds") and p.calibration_folds < 2:
-        raise err(f"{where}.calibration_folds", "must be at least 2")
-    if hasattr(p, "calibration") and p.calibration not in ("sigmoid", "isotonic"):
-        raise err(f"{where}.calibration", f"{p.calibration!r} is not 'sigmoid' or 'isotonic'")
-    if hasattr(p, "class_weight") and p.class_weight not in ("balanced", "none"):
-        raise err(f"{where}.class_weight", f"{p.class_weight!r} is not 'balanced' or 'none'")
-    if hasattr(p, "confidence") and not 0 < p.confidence <= 1:
-        raise err(f"{where}.confidence", "must be in (0, 1]")
     if m.kind == "keyword_rule" and (exp.target != "outcome" or exp.view != "rationale"):
         raise err(
             "model.kind",
@@ -383,14 +413,6 @@ def _validate(exp: Experiment, err) -> None:
             "precedents count the decisions of decided items like the case: it needs target = 'outcome' and "
             "view = 'case'",
         )
-    for k in ("n_neighbors", "n_components", "min_df", "rationale_sentences"):
-        if hasattr(p, k) and getattr(p, k) < 1:
-            raise err(f"{where}.{k}", "must be at least 1")
-    weights = [
-        getattr(p, k) for k in ("summary_weight", "item_weight", "request_weight", "claims_weight") if hasattr(p, k)
-    ]
-    if any(w < 0 for w in weights) or (weights and not any(weights)):
-        raise err(where, "the block weights must be non-negative and not all zero")
     if m.kind == "claims_copy" and exp.target == "outcome":
         raise err("model.kind", "claims_copy copies the claims administrator's guideline: it needs a guideline target")
     if f.max_features < 1:
@@ -442,27 +464,34 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ExperimentError(f"{path}: not valid TOML ({e})") from None
 
 
-def read_experiment_document(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], str]:
-    """The TOML document of an experiment file with its ``extends`` chain merged in, and the texts read."""
+def _kind_tables(doc: dict[str, Any]) -> set[str]:
+    """The model kinds whose parameter table ``doc`` holds."""
+    model = doc.get("model")
+    return {k for k in model if k in MODEL_KINDS} if isinstance(model, dict) else set()
+
+
+def read_experiment_document(path: str | Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], str, set[str]]:
+    """The TOML document of an experiment file with its ``extends`` chain merged in, the texts read, and the
+    kinds whose ``[model.<kind>]`` table only its bases write."""
     path = Path(path)
     if path.resolve() in _seen:
         raise ExperimentError(f"{path}: experiment.extends: a loop ({' -> '.join(str(p) for p in (*_seen, path))})")
     doc, text = _read_toml(path)
     extends = doc.get("experiment", {}).get("extends") if isinstance(doc.get("experiment"), dict) else None
     if extends is None:
-        return doc, text
+        return doc, text, set()
     if not isinstance(extends, str) or not extends:
         raise ExperimentError(f"{path}: experiment.extends: must be a file name")
     base_path = path.parent / extends
     if not base_path.is_file():
         raise ExperimentError(f"{path}: experiment.extends: no such file {base_path}")
-    base, base_text = read_experiment_document(base_path, (*_seen, path.resolve()))
-    doc = _merged(base, doc)
-    doc["experiment"].pop("extends", None)
-    return doc, f"# {base_path.name}\n{base_text}\n# {path.name}\n{text}"
+    base, base_text, _ = read_experiment_document(base_path, (*_seen, path.resolve()))
+    merged = _merged(base, doc)
+    merged["experiment"].pop("extends", None)
+    return merged, f"# {base_path.name}\n{base_text}\n# {path.name}\n{text}", _kind_tables(base) - _kind_tables(doc)
 
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file (with the files it extends)."""
-    doc, text = read_experiment_document(path)
-    return parse_experiment(doc, str(path), text)
+    doc, text, inherited = read_experiment_document(path)
+    return parse_experiment(doc, str(path), text, inherited)

@@ -72,7 +72,7 @@ def make_classifier(kind: str, params: Any, *, target: str, seed: int) -> list[t
                     learning_rate=params.learning_rate,
                     max_leaf_nodes=params.max_leaf_nodes,
                     class_weight=_class_weight(params.class_weight),
-                    early_stopping=False,
+                    early_stopping=params.early_stopping,
                     random_state=seed,
                 ),
             ),

@@ -45,6 +45,8 @@ def test_shared_blocks_are_written_once(root, shipped):
     for p in shipped:
         assert 'extends = "_base.toml"' in p.read_text()
         assert "[split]" not in p.read_text()
+        # every kind's parameters are in the base, once
+        assert not any(line.startswith("[model.") for line in p.read_text().splitlines())
         e = load_experiment(p)
         # a file's [features] only adds what the base leaves off: the mention features of the rationale-view
         # family models
@@ -117,6 +119,37 @@ def test_model_parameters_reach_the_estimator_unchanged(tmp_path):
     )
     clf = build_pipeline(load_experiment(f)).estimator.named_steps["clf"]
     assert (clf.cv, clf.estimator.max_iter) == (4, 11)
+    f.write_text(MINIMAL + '[model]\nkind = "hist_gradient_boosting"\n[model.hist_gradient_boosting]\nmax_iter = 9\n')
+    e = load_experiment(f)
+    clf = build_pipeline(e).estimator.named_steps["clf"]
+    assert (clf.max_iter, clf.early_stopping) == (9, False)
+    assert e.params()["model.hist_gradient_boosting.early_stopping"] is False  # logged like the others
+    f.write_text(f.read_text() + "early_stopping = true\n")
+    assert build_pipeline(load_experiment(f)).estimator.named_steps["clf"].early_stopping is True
+
+
+def test_a_base_holds_every_kinds_parameters_and_an_experiment_file_only_its_own(tmp_path):
+    """A base writes each kind's table once; an experiment reads its own kind's and ignores the others, which are
+    still checked; an experiment file's own table of another kind is an error naming the file and the table."""
+    (tmp_path / "_base.toml").write_text("[model.logreg]\nC = 0.5\n[model.hist_gradient_boosting]\nmax_iter = 7\n")
+    head = MINIMAL.replace('name = "x"', 'name = "x"\nextends = "_base.toml"')
+    (tmp_path / "logreg.toml").write_text(head)
+    e = load_experiment(tmp_path / "logreg.toml")
+    assert (e.model.kind, e.model.params.C) == ("logreg", 0.5)
+    assert not any(k.startswith("model.hist_gradient_boosting") for k in e.params())
+    (tmp_path / "hgb.toml").write_text(head + '[model]\nkind = "hist_gradient_boosting"\n')
+    assert load_experiment(tmp_path / "hgb.toml").model.params.max_iter == 7
+    (tmp_path / "more.toml").write_text(head + "[model.logreg]\nmax_iter = 3\n")  # completes the base's table
+    more = load_experiment(tmp_path / "more.toml").model.params
+    assert (more.C, more.max_iter) == (0.5, 3)
+    own = tmp_path / "own.toml"
+    own.write_text(head + "[model.hist_gradient_boosting]\nmax_iter = 5\n")
+    with pytest.raises(ExperimentError, match=r"own.toml: \[model.hist_gradient_boosting\]: parameters of"):
+        load_experiment(own)
+    for table, key in (("max_itr = 5", "model.hist_gradient_boosting.max_itr"), ("learning_rate = 0", "learning_rate")):
+        (tmp_path / "_base.toml").write_text(f"[model.hist_gradient_boosting]\n{table}\n")
+        with pytest.raises(ExperimentError, match=rf"logreg.toml: model.hist_gradient_boosting.{key.split('.')[-1]}"):
+            load_experiment(tmp_path / "logreg.toml")
 
 
 @pytest.mark.parametrize(
