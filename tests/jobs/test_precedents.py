@@ -7,18 +7,25 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from imrml.cli import main
 from imrml.jobs.evaluate import evaluate
 from imrml.jobs.precedents import find_precedents, index_decided, load_precedents, precedents_path_for
 from imrml.jobs.promote import promote_model
 from imrml.jobs.train import train_experiment
-from imrml.learn.experiment import parse_experiment
+from imrml.learn.dataset import prepare_dataset
+from imrml.learn.experiment import load_experiment, parse_experiment
+from imrml.learn.intervals import bootstrap_intervals
+from imrml.learn.pipeline import build_pipeline
+from imrml.learn.precedent_table import decided_table, precedent_rows
 from imrml.letters.batch import parse_paths
 from imrml.mlops.leaderboard import leaderboards
 from imrml.mlops.tracking import configure_tracking
+from imrml.records.schema import OVERTURNED
 from imrml.records.tables import iter_table, write_jsonl
 from imrml.synth.corpus import write_corpus
 
@@ -170,3 +177,47 @@ def test_the_share_stands_in_the_leaderboard_and_is_evaluated_like_a_classifier(
     res = evaluate("precedents", str(queries / "new" / "truth.jsonl"))
     assert (res.name, res.model_kind, res.target, res.view) == ("precedents", "precedents", "outcome", "case")
     assert "roc_auc" in res.metrics and "pr_auc" in res.intervals
+
+
+def _share_from_the_table(table: pd.DataFrame, n_queries: int, prior: float) -> np.ndarray:
+    """Each query's share of Overturned among its precedents, counted from the table's precedent_decision column;
+    a query with none gets ``prior`` (the decided items' share, as the index scores it)."""
+    found = table[table["rank"].notna()]
+    overturned = (found["precedent_decision"] == OVERTURNED).groupby(found["query_row"]).agg(["sum", "size"])
+    share = np.full(n_queries, prior)
+    share[overturned.index.to_numpy()] = overturned["sum"] / overturned["size"]
+    return share
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_left_one_letter_out_the_real_letters_score_what_their_precedents_say(tracking_home, root, dwc_items, capsys):
+    """The ROC-AUC imrml train reports for experiments/splits/precedents_lolo.toml on the real letters is the one
+    counted here by other means: for each letter, the precedents table of its items among the other letters only
+    (no neighbour from its own letter), the share of Overturned read from the table's rows, scored against the
+    letters' decisions with scikit-learn; its 95% interval (resampling letters) is the job's too."""
+    exp = load_experiment(root / "experiments" / "splits" / "precedents_lolo.toml")
+    res = train_experiment(exp, records=dwc_items)
+    ds = prepare_dataset(dwc_items, "outcome")  # the items the job scored: decided Upheld or Overturned
+    letters = ds.groups
+    share = np.full(len(ds.y), np.nan)
+    for letter in np.unique(letters):
+        mine = letters == letter
+        decided = ds.frame[~mine]
+        fitted = build_pipeline(exp).fit(decided, ds.y[~mine])
+        table = precedent_rows(fitted, decided_table(decided), ds.frame[mine].reset_index(drop=True))
+        assert not (table["precedent_case_id"] == letter).any(), f"{letter}: a precedent from its own letter"
+        share[mine] = _share_from_the_table(table, int(mine.sum()), float(np.mean(ds.y[~mine] == OVERTURNED)))
+    overturned = ds.y == OVERTURNED
+    assert 0 < overturned.sum() < len(overturned) and not np.isnan(share).any()
+    auc = roc_auc_score(overturned, share)
+    assert res.metrics["roc_auc"] == pytest.approx(auc, abs=1e-12)
+    proba = np.column_stack([share if c == OVERTURNED else 1 - share for c in ds.classes])
+    ci = bootstrap_intervals("outcome", ds.y, proba, ds.classes, letters)["roc_auc"]
+    reported = res.intervals["roc_auc"]
+    assert (reported.low, reported.high) == pytest.approx((ci.low, ci.high), abs=1e-12)
+    with capsys.disabled():  # the number itself, in the test output
+        print(
+            f"\n  precedents left one letter out, {len(share)} real items of {len(np.unique(letters))} letters: "
+            f"ROC-AUC of the neighbours' overturned share {auc:.3f} [95% {ci.low:.3f}, {ci.high:.3f}]"
+        )
