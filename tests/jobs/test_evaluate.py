@@ -121,6 +121,29 @@ def test_guideline_labels_the_model_never_saw_count_as_other_rare(generated, exp
     assert res.metrics["accuracy"] == pytest.approx(accuracy_score(y, rows["prediction"]))
 
 
+def test_evaluate_reads_a_corpus_folder(module_tracking_home, exp, make_records, fixtures_dir, tmp_path, capsys):
+    """A corpus (imrml parse --corpus) is data like letters: the same items and numbers as scoring the letters."""
+    corpus = tmp_path / "corpus"
+    assert main(["parse", str(fixtures_dir), "--corpus", str(corpus)]) == 0
+    trained = train_experiment(exp("corpus_outcome_case", registry="corpus_eval"), records=make_records(60, seed=7))
+    capsys.readouterr()
+    assert main(["evaluate", f"corpus_eval/{trained.version}", str(corpus), "--resamples", "200"]) == 0
+    out = capsys.readouterr().out
+    hand = _outcome_by_hand(_scored(f"models:/corpus_eval/{trained.version}", fixtures_dir, tmp_path / "s.csv"))
+    n_letters = len({p.name for p in fixtures_dir.glob("*.txt")})
+    assert hand["n_items"] == 14  # the fixture letters' items decided Upheld or Overturned (9 and 5)
+    assert f"on {corpus}: {hand['n_items']} items from {n_letters} letters" in out, out
+    run = mlflow.MlflowClient().search_runs(
+        [mlflow.MlflowClient().get_experiment_by_name("imrml/outcome_case").experiment_id],
+        filter_string="tags.`imrml.run_kind` = 'evaluation' and tags.`imrml.model_name` = 'corpus_eval'",
+    )[0]
+    assert run.data.tags["imrml.data_source"] == str(corpus) and run.data.metrics["test.n_items"] == hand["n_items"]
+    for name in ("roc_auc", "pr_auc", "balanced_accuracy"):
+        assert run.data.metrics[f"test.{name}"] == pytest.approx(hand[name], abs=1e-4), name
+    roc_auc_line = next(line for line in out.splitlines() if line.split()[:1] == ["roc_auc"])
+    assert float(roc_auc_line.split()[1]) == pytest.approx(hand["roc_auc"], abs=5e-4)
+
+
 def test_model_references(module_tracking_home):
     import imrml
     from imrml.mlops.registry import resolve_model_uri
