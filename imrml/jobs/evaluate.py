@@ -3,8 +3,9 @@
 MODEL is a registered model (``outcome_case``: its champion; ``outcome_case@alias``,
 ``outcome_case/3``), a run id, or a model URI. DATA is letters, an items table, a
 folder of letters or a corpus folder (``imrml parse --corpus``). The model's own
-``fold_labels`` maps labels it never saw to its classes; the metrics get 95% bootstrap intervals resampling letters; the
-result is an evaluation run in the model's MLflow experiment, linked to the
+``fold_labels`` maps labels it never saw to its classes; the metrics get 95%
+bootstrap intervals resampling letters; the result is an evaluation run in the
+model's MLflow experiment, linked to the
 model (tags ``imrml.model_name``, ``imrml.model_version``, ``imrml.source_run_id``
 and MLflow's model id) and to the data set (``mlflow.data``, context
 "evaluation"), and a table printed in the terminal.
