@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from ..learn.inspect import explain
 from ..mlops.precedents import PrecedentsModel
-from ..mlops.registry import LoadedModel, check_model_source, load_model, proba_column
+from ..mlops.registry import ID_COLUMNS, ID_TYPES, LoadedModel, check_model_source, load_model, proba_column
 from ..mlops.tracking import configure_tracking
 from ..records.errors import UserError, redact
 from ..records.frame import records_to_frame
@@ -48,7 +48,6 @@ from .precedents import DEFAULT_MODEL as DEFAULT_PRECEDENTS
 from .precedents import find_precedents, load_precedents, precedents_path_for
 from .rejects import rejects_path, write_rejects
 
-ID_COLUMNS = ("case_id", "source_file", "item_index", "item")
 TOP_K = 3
 
 
@@ -118,7 +117,7 @@ def output_columns(model: LoadedModel, explain_top: bool = False) -> dict[str, t
     make, whose probability columns show only in its first output)."""
     if not model.classes:
         return None
-    columns: dict[str, type] = {"case_id": str, "source_file": str, "item_index": int, "item": str, "prediction": str}
+    columns: dict[str, type] = {**ID_TYPES, "prediction": str}
     columns.update({proba_column(c): float for c in model.classes})
     for rank in range(1, _top_k(model, len(model.classes)) + 1):
         columns[f"top{rank}_label"], columns[f"top{rank}_p"] = str, float

@@ -24,14 +24,14 @@ class CVResult:
 def cross_validate(model, target: str, ds: Dataset, splits) -> CVResult:
     """Fit a clone of ``model`` on each training side and predict its test side.
 
-    The data set's rare labels were folded once on the whole data (``prepare_dataset``):
-    the folds keep that choice rather than fold again by their own counts.
+    The data set's rare labels were folded once on the whole data (``prepare_dataset``): every fold learns
+    those labels as they are, so no fold folds by its own counts.
     """
     proba = np.full((len(ds.y), len(ds.classes)), np.nan)
     folds = []
     t0 = time.perf_counter()
     for tr, te in splits:
-        fitted = clone(model).set_params(min_count=1).fit(ds.frame.iloc[tr], ds.y[tr])
+        fitted = clone(model).fit(ds.frame.iloc[tr], ds.y[tr])
         p = aligned_proba(fitted, ds.frame.iloc[te], ds.classes)
         proba[te] = p
         folds.append(compute_metrics(target, ds.y[te], p, ds.classes))

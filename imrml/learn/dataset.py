@@ -23,7 +23,7 @@ from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 from ..records.errors import UserError
 from ..records.frame import records_to_frame
 from ..records.schema import OVERTURNED, UPHELD
-from .estimators import RARE, rare_labels
+from .estimators import RARE
 from .experiment import SplitConfig
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,22 @@ def labelled_rows(records, target: str) -> tuple[pd.DataFrame, np.ndarray, int]:
     return frame[keep].reset_index(drop=True), labels[keep].astype(str).to_numpy(), int((~keep).sum())
 
 
+def rare_labels(y, min_count: int) -> list[str]:
+    """The labels of ``y`` seen fewer than ``min_count`` times, when folding them leaves a real choice.
+
+    Nothing folds when only one label is rare in a two-class target (folding it would just rename it).
+    """
+    labels, counts = np.unique(np.asarray(y), return_counts=True)
+    rare = [c for c, n in zip(labels.tolist(), counts, strict=True) if n < min_count]
+    return rare if len(rare) > 1 or (rare and len(labels) > 2) else []
+
+
 def prepare_dataset(records, target: str, min_class_count: int = 5, source: str = "") -> Dataset:
-    """Usable rows and their target: outcome keeps Upheld/Overturned; guideline targets fold rare labels."""
+    """Usable rows and their target: outcome keeps Upheld/Overturned; guideline targets fold rare labels.
+
+    The one place labels fold: the rare ones are chosen here, once, on the whole data set; a model fitted on
+    them maps labels it never saw to "other-rare" itself (``FoldedLabelClassifier.fold_labels``).
+    """
     frame, y, n_excluded = labelled_rows(records, target)
     info: dict[str, Any] = {"n_input_items": len(frame) + n_excluded}
     info["excluded_other_decision" if target == "outcome" else "excluded_unlabelled"] = n_excluded

@@ -10,8 +10,8 @@ Baselines share :class:`PriorClassifier` (the classes and their training prior):
 
 Steps of the tree-ensemble pipeline: :class:`SelectUpToK` (the k best features,
 or all when there are fewer) and :class:`ToDense`. Around every model,
-:class:`FoldedLabelClassifier` folds rare guideline labels into "other-rare" and
-maps labels it never saw the same way.
+:class:`FoldedLabelClassifier` maps labels it never saw to "other-rare", the class
+the data set folds rare guideline labels into (:func:`imrml.learn.dataset.prepare_dataset`).
 """
 
 from __future__ import annotations
@@ -185,41 +185,26 @@ class ToDense(TransformerMixin, BaseEstimator):
         return tags
 
 
-RARE = "other-rare"
-
-
-def rare_labels(y, min_count: int) -> list[str]:
-    """The labels of ``y`` seen fewer than ``min_count`` times, when folding them leaves a real choice.
-
-    Nothing folds when only one label is rare in a two-class target (folding it would just rename it).
-    """
-    labels, counts = np.unique(np.asarray(y), return_counts=True)
-    rare = [c for c, n in zip(labels.tolist(), counts, strict=True) if n < min_count]
-    return rare if len(rare) > 1 or (rare and len(labels) > 2) else []
+RARE = "other-rare"  # the class rare guideline labels fold into
 
 
 class FoldedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
-    """A classifier whose rare training labels are folded into ``"other-rare"``, and that folds new labels alike.
+    """A classifier that maps labels it never saw to ``"other-rare"`` when that is one of its classes.
 
-    ``fit`` folds the labels :func:`rare_labels` finds (fewer than ``min_count``
-    items) and fits ``estimator`` on the result. :meth:`fold_labels` maps labels
-    to the classes the fitted model knows: a rare label, or one it never saw,
-    becomes ``"other-rare"`` when that is one of its classes. Evaluating on new
+    ``fit`` fits ``estimator`` on labels as given: rare ones were already folded into
+    "other-rare", once, on the whole data set (:func:`imrml.learn.dataset.prepare_dataset`).
+    :meth:`fold_labels` maps labels to the classes the fitted model knows (a label
+    folded in training, or one it never saw, becomes "other-rare"). Evaluating on new
     letters goes through it, so nobody folds labels by hand.
     """
 
-    def __init__(self, estimator, min_count: int = 1):
+    def __init__(self, estimator):
         self.estimator = estimator
-        self.min_count = min_count
 
     def fit(self, X, y):
         if y is None:
             raise ValueError("requires y to be passed, but the target y is None")
-        y = np.asarray(y)
         check_classification_targets(y)
-        self.rare_labels_ = rare_labels(y, self.min_count)
-        if self.rare_labels_:
-            y = np.where(np.isin(y, self.rare_labels_), RARE, y.astype(object))
         self.estimator_ = clone(self.estimator).fit(X, y)
         self.classes_ = self.estimator_.classes_
         return self

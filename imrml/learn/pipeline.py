@@ -104,10 +104,10 @@ def make_classifier(kind: str, params: Any, *, target: str, seed: int) -> list[t
     raise ValueError(f"unknown model kind {kind!r}")
 
 
-def build_pipeline(exp: Experiment, min_count: int = 1) -> FoldedLabelClassifier:
+def build_pipeline(exp: Experiment) -> FoldedLabelClassifier:
     """The experiment's unfitted model: its view, features (unless a baseline) and classifier.
 
-    ``min_count``: labels rarer than this in the training labels fold into "other-rare".
+    It learns the labels it is given (rare ones are folded by :func:`~imrml.learn.dataset.prepare_dataset`).
     """
     head = view_head(exp.view, exp.features.text_columns)
     clf = make_classifier(exp.model.kind, exp.model.params, target=exp.target, seed=exp.split.seed)
@@ -121,4 +121,4 @@ def build_pipeline(exp: Experiment, min_count: int = 1) -> FoldedLabelClassifier
             ("features", build_features(**exp.features.build_kwargs(), reviewer=reads_reviewer(exp.view))),
             *clf,
         ]
-    return FoldedLabelClassifier(Pipeline(steps), min_count=min_count)
+    return FoldedLabelClassifier(Pipeline(steps))

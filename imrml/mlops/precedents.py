@@ -19,10 +19,9 @@ from mlflow.types.schema import AnyType, ColSpec, ParamSchema, ParamSpec, Schema
 from ..learn.precedent_table import decided_table, index_parts, precedent_rows
 from ..learn.views import PRECEDENT_COLUMNS
 from ..records.frame import TEXT_FIELDS, records_to_frame
-from .registry import ItemModel, pip_requirements
+from .registry import ID_COLUMNS, ID_TYPES, ItemModel, pip_requirements
 
-QUERY_ID_COLUMNS = ("case_id", "source_file", "item_index", "item")
-QUERY_ID_TYPES: dict[str, type] = {"case_id": str, "source_file": str, "item_index": int, "item": str}
+QUERY_ID_COLUMNS, QUERY_ID_TYPES = ID_COLUMNS, ID_TYPES  # the names imrml.jobs.precedents reads
 NAME = "precedents"
 
 
@@ -41,7 +40,7 @@ class PrecedentsModel(ItemModel):
         """The precedents of each item (records, dicts or a frame), after the item's ids."""
         frame = records_to_frame(items)
         rows = precedent_rows(self.fitted, self.decided, frame, k, same_class=False if all_classes else None)
-        ids = frame.reindex(columns=[c for c in QUERY_ID_COLUMNS if c in frame.columns]).iloc[rows["query_row"]]
+        ids = frame.reindex(columns=[c for c in ID_COLUMNS if c in frame.columns]).iloc[rows["query_row"]]
         return pd.concat([ids.reset_index(drop=True), rows.drop(columns="query_row")], axis=1)
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
@@ -54,7 +53,7 @@ class PrecedentsModel(ItemModel):
 def input_schema() -> Schema:
     """The columns precedents compare and the ids an output row repeats, every one optional; texts are
     strings, the rest (request fields, labels, ids) anything, since a table often has them all empty."""
-    columns = (*QUERY_ID_COLUMNS, *(c for c in PRECEDENT_COLUMNS if c not in QUERY_ID_COLUMNS))
+    columns = (*ID_COLUMNS, *(c for c in PRECEDENT_COLUMNS if c not in ID_COLUMNS))
     return Schema([ColSpec("string" if c in TEXT_FIELDS else AnyType(), c, required=False) for c in columns])
 
 

@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from imrml.learn.dataset import rare_labels
 from imrml.learn.estimators import (
     RARE,
     ClaimsCopyClassifier,
@@ -17,7 +18,6 @@ from imrml.learn.estimators import (
     MajorityClassifier,
     SelectUpToK,
     ToDense,
-    rare_labels,
 )
 from imrml.learn.precedents import PrecedentIndex
 from imrml.records.frame import records_to_frame
@@ -30,7 +30,7 @@ from imrml.records.frame import records_to_frame
         ClaimsCopyClassifier(),
         SelectUpToK(k=3),
         ToDense(),
-        FoldedLabelClassifier(LogisticRegression(), min_count=2),
+        FoldedLabelClassifier(LogisticRegression()),
         PrecedentIndex(),  # on a matrix of numbers: the rows are its vectors
     ],
 )
@@ -86,12 +86,14 @@ def test_claims_copy(frame):
 
 
 def test_rare_labels_fold_and_new_labels_fold_alike(frame):
+    """The data set folds rare labels (learn.dataset, the one place); the model fitted on them maps a rare label
+    or one it never saw to other-rare itself."""
     y = np.array(["a"] * 10 + ["b"] * 10 + ["c"] * 2 + ["d"])
     assert rare_labels(y, 5) == ["c", "d"]
     assert rare_labels(np.array(["a"] * 10 + ["b"]), 5) == []  # folding one of two labels would only rename it
     X = frame.iloc[: len(y)]
-    model = FoldedLabelClassifier(MajorityClassifier(), min_count=5).fit(X, y)
-    assert list(model.classes_) == ["a", "b", RARE] and model.rare_labels_ == ["c", "d"]
+    model = FoldedLabelClassifier(MajorityClassifier()).fit(X, np.where(np.isin(y, ["c", "d"]), RARE, y))
+    assert list(model.classes_) == ["a", "b", RARE]
     assert list(model.fold_labels(["a", "c", "never seen"])) == ["a", RARE, RARE]
     two = FoldedLabelClassifier(MajorityClassifier()).fit(X.iloc[:20], y[:20])
     assert list(two.fold_labels(["a", "z"])) == ["a", "z"]  # no other-rare class: an unseen label stays itself

@@ -41,7 +41,7 @@ def test_real_letters_guideline_family_from_the_rationale(dwc_items, root):
     exp = load_experiment(root / "experiments" / "guideline_family_rationale_logreg.toml")
     assert exp.features.guideline_mentions
     ds = prepare_dataset(dwc_items, exp.target, exp.data.min_class_count)
-    result = cross_validate(build_pipeline(exp, exp.data.min_class_count), exp.target, ds, make_splits(ds, exp.split))
+    result = cross_validate(build_pipeline(exp), exp.target, ds, make_splits(ds, exp.split))
     predicted = np.asarray(ds.classes)[np.argmax(result.oof_proba, axis=1)]
     wrong = [(ds.frame["case_id"][i], ds.y[i], predicted[i]) for i in np.flatnonzero(predicted != ds.y)]
     print(f"\nguideline family from the rationale: accuracy {result.pooled['accuracy']:.3f}; errors: {wrong}")
