@@ -86,7 +86,8 @@ def check_schema(model: LoadedModel, columns: list[str]) -> None:
 
 def model_input_frame(chunk: list[dict[str, Any]]) -> pd.DataFrame:
     """The chunk as the flat frame the model reads: every record field present (a case before review has no
-    decision, rationale or reviewer guideline), converted once."""
+    decision, rationale or reviewer guideline), converted once. MLflow's schema enforcement hands the model a
+    copy of its signature's columns, which the model recognises as flat and does not convert again."""
     frame = pd.DataFrame.from_records(chunk)
     for col in RECORD_FIELDS:
         if col not in frame.columns:

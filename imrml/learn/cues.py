@@ -17,7 +17,7 @@ import numpy as np
 import re2
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .views import as_texts
 
@@ -148,13 +148,26 @@ def _split_not_lookbehind(pattern: str) -> tuple[str, str | None]:
     return pattern, None
 
 
+def row_texts(X: np.ndarray) -> list[str]:
+    """Each row's text: the values of a 1-D ``X``, the columns of a 2-D one joined line by line; "" for missing."""
+    if X.ndim == 1:
+        return as_texts(X)
+    return ["\n".join(as_texts(row)) for row in X]
+
+
 class LexiconFeatures(TransformerMixin, BaseEstimator):
-    """log(1 + count) of each review cue of :data:`LEXICON` in a text column (matched lower-cased)."""
+    """log(1 + count) of each review cue of :data:`LEXICON` in a text column (matched lower-cased).
+
+    ``X`` is a column of texts (a Series, what the feature union passes, a list or a 1-D array), or a table
+    whose columns are read as one text per row; only a table has ``n_features_in_``, as scikit-learn's
+    vectorizers have none for a column of texts.
+    """
 
     def __init__(self, lexicon: dict[str, str] | None = None):
         self.lexicon = lexicon
 
     def fit(self, X, y=None):
+        self._checked(X, reset=True)
         lex = self.lexicon if self.lexicon is not None else LEXICON
         self.names_ = list(lex)
         anchors = [LEXICON_ANCHORS.get(k, ()) if self.lexicon is None else () for k in lex]
@@ -163,7 +176,7 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
-        texts = as_texts(X)
+        texts = row_texts(self._checked(X, reset=False))
         out = np.zeros((len(texts), len(self.names_)), dtype=np.float32)
         counter = self.counter_
         for i, t in enumerate(texts):
@@ -171,5 +184,19 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
                 out[i, j] = math.log1p(n)
         return sp.csr_matrix(out)
 
+    def _checked(self, X, reset: bool) -> np.ndarray:
+        """``X`` checked as texts (1-D or 2-D, not empty, no complex numbers; missing values allowed), and a
+        table's width and column names set (``reset``) or compared with those it was fitted on."""
+        validate_data(self, X, reset=reset, skip_check_array=True)
+        return check_array(X, dtype=None, ensure_2d=False, ensure_all_finite=False)
+
     def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
         return np.asarray(self.names_, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True  # a missing text has no cue
+        tags.transformer_tags.preserves_dtype = []  # text in, float32 counts out
+        return tags

@@ -17,8 +17,8 @@ from mlflow.models import ModelSignature
 from mlflow.types.schema import AnyType, ColSpec, ParamSchema, ParamSpec, Schema
 
 from ..learn.precedent_table import decided_table, index_parts, precedent_rows
-from ..learn.views import PRECEDENT_COLUMNS
-from ..records.frame import TEXT_FIELDS, records_to_frame
+from ..learn.views import PRECEDENT_COLUMNS, record_frame
+from ..records.frame import TEXT_FIELDS
 from .registry import ID_COLUMNS, ID_TYPES, ItemModel, pip_requirements
 
 QUERY_ID_COLUMNS, QUERY_ID_TYPES = ID_COLUMNS, ID_TYPES  # the names imrml.jobs.precedents reads
@@ -38,7 +38,7 @@ class PrecedentsModel(ItemModel):
 
     def precedents(self, items, k: int | None = None, all_classes: bool = False) -> pd.DataFrame:
         """The precedents of each item (records, dicts or a frame), after the item's ids."""
-        frame = records_to_frame(items)
+        frame = record_frame(items)
         rows = precedent_rows(self.fitted, self.decided, frame, k, same_class=False if all_classes else None)
         ids = frame.reindex(columns=[c for c in ID_COLUMNS if c in frame.columns]).iloc[rows["query_row"]]
         return pd.concat([ids.reset_index(drop=True), rows.drop(columns="query_row")], axis=1)

@@ -81,7 +81,8 @@ class ItemModel(PythonModel):
         self.view = view
 
     def predict_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        frame = records_to_frame(frame)
+        """Predictions for a frame of item records, flat or not: the fitted model's first step flattens what is
+        not flat yet (:func:`~imrml.learn.views.record_frame`), so a chunk is converted once."""
         proba = aligned_proba(self.fitted, frame, self.classes)
         out = pd.DataFrame({"prediction": np.asarray(self.classes, dtype=object)[np.argmax(proba, axis=1)]})
         for k, c in enumerate(self.classes):

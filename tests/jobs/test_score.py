@@ -242,6 +242,28 @@ def _write(path, rows):
     return path
 
 
+@pytest.mark.parametrize("model", ["models:/outcome_case/1", "models:/guideline_family_rationale/1"])
+def test_each_chunk_is_converted_to_a_frame_once(project, tmp_path, monkeypatch, model):
+    """Through the saved pyfunc, whose schema enforcement hands the model a new frame (without frame.attrs): one
+    records_to_frame per chunk, model_input_frame's; the model's first step sees that the frame is flat."""
+    import imrml.records.frame
+
+    home, truth = project
+    original = imrml.records.frame.records_to_frame
+    conversions = []
+
+    def counting(records):
+        conversions.append(len(records))
+        return original(records)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("imrml") and getattr(module, "records_to_frame", None) is original:
+            monkeypatch.setattr(module, "records_to_frame", counting)
+    path = _write(tmp_path / "rows.jsonl", _rows(truth)[:25])
+    result = score(model, [path], tmp_path / "scored.csv", chunk_size=10, jobs=1)
+    assert result.n_scored == 25 and conversions == [10, 10, 5]
+
+
 @pytest.mark.slow
 def test_worker_processes_give_the_same_output_in_input_order(project, tmp_path):
     home, truth = project

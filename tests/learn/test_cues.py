@@ -14,8 +14,9 @@ from imrml.synth.corpus import generate_letters
 
 
 def test_lexicon_counts_cues():
-    lex = LexiconFeatures().fit(None)
-    X = lex.transform(pd.Series(["No documentation of functional improvement. Long-term use.", "Nothing here"]))
+    texts = pd.Series(["No documentation of functional improvement. Long-term use.", "Nothing here"])
+    lex = LexiconFeatures().fit(texts)
+    X = lex.transform(texts)
     names = list(lex.get_feature_names_out())
     row = dict(zip(names, X.toarray()[0], strict=True))
     assert row["no_documentation"] > 0 and row["long_term_use"] > 0 and row["no_functional_improvement"] > 0
@@ -29,7 +30,7 @@ def test_lexicon_counts_with_re2_equal_pythons_re():
         "It is not medically necessary; it is medically necessary. Not recommended, is recommended.",
         "Red flags: none. NO documentation of functional improvement.",
     ]
-    got = LexiconFeatures().fit(None).transform(texts).toarray()
+    got = LexiconFeatures().fit_transform(texts).toarray()
     patterns = [re.compile(p) for p in LEXICON.values()]
     want = [[math.log1p(len(p.findall(t.lower()))) for p in patterns] for t in texts]
     assert got.shape == (len(texts), len(LEXICON))

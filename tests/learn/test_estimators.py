@@ -1,5 +1,11 @@
-"""imrml's own estimators: scikit-learn's checks (every one passes, none switched off), the baselines' rules,
-label folding. PrecedentIndex's own behaviour is tested in test_precedents.py."""
+"""imrml's own estimators: scikit-learn's checks, the baselines' rules, label folding. PrecedentIndex's own
+behaviour is tested in test_precedents.py.
+
+Every check passes for the estimators and the tree pipeline's steps. The view's steps and the review cues read
+text from frames: the few checks that cannot apply to that are listed with their reason in EXPECTED_FAILURES
+(run, and expected to fail: pyproject's xfail_strict makes one that starts passing an error, so the list cannot
+go stale); test_views.py checks on record frames what those checks would have.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from imrml.learn.cues import LexiconFeatures
 from imrml.learn.dataset import rare_labels
 from imrml.learn.estimators import (
     RARE,
@@ -20,7 +27,41 @@ from imrml.learn.estimators import (
     ToDense,
 )
 from imrml.learn.precedents import PrecedentIndex
+from imrml.learn.views import ColumnSelector, PrepareColumns
 from imrml.records.frame import records_to_frame
+
+_ANY_WIDTH = (
+    "a view reads its columns by name from a frame of any width (a case before review has fewer columns than the "
+    "training frame, a full record more): it keeps no n_features_in_ to hold a width against"
+)
+_TEXT_OUT = "its output is text columns (what the features read), which this check compares as numbers"
+_TEXT_COLUMN = "reads a column of texts: a 1-D input is one text per row (what the feature union passes), not a row"
+EXPECTED_FAILURES: dict[str, dict[str, str]] = {
+    "ColumnSelector": dict.fromkeys(
+        [
+            "check_n_features_in",
+            "check_n_features_in_after_fitting",
+            "check_transformer_general",  # it also gives the selector fewer columns than it was fitted on
+            "check_transformer_general(readonly_memmap=True)",
+        ],
+        _ANY_WIDTH,
+    ),
+    "PrepareColumns": dict.fromkeys(
+        [
+            "check_estimators_pickle",
+            "check_estimators_pickle(readonly_memmap=True)",
+            "check_fit_idempotent",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_pipeline_consistency",
+            "check_transformer_data_not_an_array",
+            "check_transformer_general",
+            "check_transformer_general(readonly_memmap=True)",
+        ],
+        _TEXT_OUT,
+    ),
+    "LexiconFeatures": dict.fromkeys(["check_fit1d", "check_fit2d_predict1d"], _TEXT_COLUMN),
+}
 
 
 @parametrize_with_checks(
@@ -32,7 +73,12 @@ from imrml.records.frame import records_to_frame
         ToDense(),
         FoldedLabelClassifier(LogisticRegression()),
         PrecedentIndex(),  # on a matrix of numbers: the rows are its vectors
+        # the checks give arrays, whose columns the view's steps read numbered (as pandas numbers them)
+        ColumnSelector(columns=[0]),
+        PrepareColumns(text_columns=[0]),
+        LexiconFeatures(),  # each row's columns read as one text
     ],
+    expected_failed_checks=lambda estimator: EXPECTED_FAILURES.get(type(estimator).__name__, {}),
 )
 def test_scikit_learn_conventions(estimator, check):
     check(estimator)

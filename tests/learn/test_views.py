@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from imrml.learn.experiment import VIEWS
@@ -14,6 +17,8 @@ from imrml.learn.views import (
     ColumnSelector,
     PrepareColumns,
     days_between,
+    is_flat_frame,
+    record_frame,
     required_columns,
     view_head,
 )
@@ -56,3 +61,52 @@ def test_days_between_and_prepare(make_records):
         PrepareColumns(["rationale"]).fit(x)
     with pytest.raises(ValueError, match="unknown view"):
         view_head("letters")
+
+
+def test_a_flat_frame_is_told_by_its_columns_and_not_converted_again(make_records):
+    """MLflow's schema enforcement hands the model a new frame, without the mark records_to_frame leaves: it is
+    recognised as flat by what it holds, and anything raw is still converted."""
+    records = make_records(4)
+    flat = records_to_frame(records)
+    unmarked = pd.DataFrame({c: flat[c].to_numpy() for c in flat.columns})
+    assert not unmarked.attrs and is_flat_frame(unmarked) and record_frame(unmarked) is unmarked
+    raw = pd.DataFrame([r.to_dict() for r in records])
+    assert not is_flat_frame(raw)  # citation lists, list fields as lists
+    pd.testing.assert_frame_equal(record_frame(raw), flat)
+    for column, value in (("rationale", None), ("reviewer_specialties", ["Psychiatry"]), ("patient_age", 50)):
+        changed = unmarked.assign(**{column: [value] * len(unmarked)})
+        assert not is_flat_frame(changed), column
+        assert record_frame(changed) is not changed
+    pd.testing.assert_frame_equal(record_frame(records), flat)  # records as they are
+
+
+def test_column_selector_checks_what_it_is_fitted_on(make_records):
+    df = records_to_frame(make_records(3))
+    with pytest.raises(ValueError, match="none of the columns"):
+        ColumnSelector(["no_such_column"]).fit(df)
+    with pytest.raises(ValueError, match="at least one row"):
+        ColumnSelector().fit(df.iloc[:0])
+    numbered = ColumnSelector([1, 0]).fit(np.array([[1.0, 2.0, 3.0]]))  # a table without names: numbered columns
+    assert numbered.transform(np.array([[4.0, 5.0, 6.0]])).to_numpy().tolist() == [[5.0, 4.0]]
+    assert list(numbered.get_feature_names_out()) == ["1", "0"]
+
+
+def test_prepare_columns_on_record_frames(make_records):
+    """What scikit-learn's checks compare as numbers (PrepareColumns' output is text), on a view's frame: the same
+    output from fit_transform, a refit, a pickled copy, rows one at a time and rows in another order; its
+    feature names are its output's columns; the columns it reads are those it was fitted on."""
+    for view in VIEWS:
+        selector, prepare = (step for _, step in view_head(view))
+        x = selector.fit_transform(records_to_frame(make_records(12, seed=5)))
+        out = prepare.fit(x).transform(x)
+        assert list(prepare.get_feature_names_out()) == list(out.columns)
+        assert list(prepare.feature_names_in_) == list(x.columns) and prepare.n_features_in_ == x.shape[1]
+        pd.testing.assert_frame_equal(prepare.fit_transform(x), out)
+        pd.testing.assert_frame_equal(pickle.loads(pickle.dumps(prepare)).transform(x), out)
+        one_by_one = pd.concat([prepare.transform(x.iloc[[i]]) for i in range(len(x))])
+        pd.testing.assert_frame_equal(one_by_one, out)
+        order = np.random.default_rng(0).permutation(len(x))
+        pd.testing.assert_frame_equal(prepare.transform(x.iloc[order]), out.iloc[order])
+    for other in (x.rename(columns={"rationale": "notes"}), x.drop(columns="rationale")):
+        with pytest.raises(ValueError, match="feature names should match"):
+            prepare.transform(other)
