@@ -29,6 +29,12 @@ from ..letters.verdict import rationale_verdict
 from ..records.schema import OVERTURNED, UPHELD
 
 
+def _table_dtype(X) -> type | None:
+    """The dtype a baseline checks ``X`` as: a frame as objects (scikit-learn before 1.9 casts a frame of pandas 3
+    strings with a bool column to float, and fails), anything else as it is."""
+    return object if isinstance(X, pd.DataFrame) else None
+
+
 class PriorClassifier(ClassifierMixin, BaseEstimator):
     """Base of the baselines: learns the classes and their training prior; X is a record frame or any table.
 
@@ -37,7 +43,7 @@ class PriorClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         # checked as any table (a frame of strings included); the rules read the frame's columns by name
-        _, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False, accept_sparse=True)
+        _, y = validate_data(self, X, y, dtype=_table_dtype(X), ensure_all_finite=False, accept_sparse=True)
         check_classification_targets(y)
         self.classes_, counts = np.unique(y, return_counts=True)
         self.prior_ = counts / counts.sum()
@@ -46,7 +52,10 @@ class PriorClassifier(ClassifierMixin, BaseEstimator):
     def _num_rows(self, X) -> int:
         """Rows of ``X``, once it is checked against what the model was fitted on."""
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=None, ensure_all_finite=False, accept_sparse=True).shape[0]
+        checked = validate_data(
+            self, X, reset=False, dtype=_table_dtype(X), ensure_all_finite=False, accept_sparse=True
+        )
+        return checked.shape[0]
 
     @staticmethod
     def _column(X, column: str, n_rows: int) -> pd.Series:
