@@ -19,7 +19,6 @@ import signal
 import sys
 import threading
 import time
-import warnings
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -247,8 +246,7 @@ def _worker_init(uri: str) -> None:
     global _WORKER_MODEL
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent, which ends its workers
     threading.Thread(target=_exit_with_parent, name="exit-with-parent", daemon=True).start()
-    warnings.filterwarnings("ignore")
-    configure_tracking()
+    configure_tracking()  # with the MLflow advisories it silences (a worker is a new process: no filter of ours yet)
     _WORKER_MODEL = load_model(uri)
 
 

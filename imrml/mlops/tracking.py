@@ -17,6 +17,16 @@ import warnings
 from pathlib import Path
 
 _QUIET = False
+# MLflow's own advisories that tell an imrml user nothing they could act on (UserWarnings, shown by default).
+# Every other warning shows: MLflow's deprecation notes (DeprecationWarning) only where Python shows those.
+MLFLOW_NOISE = (
+    # logging the items as a training or test data set: MLflow's registry of data set sources holds the local
+    # artifact source twice and warns that it cannot tell them apart
+    "The specified dataset source can be interpreted in multiple ways",
+    # inferring the schema of the items (the data set a run logs, the precedents' input example): their integer
+    # column, item_index, is never missing, and the models' signatures are written out, not inferred
+    "Hint: Inferred schema contains integer column",
+)
 # MLflow 3's UI opens an experiment on the page its kind selects; this value selects classic model training
 # (the runs table), where an experiment without it may open on the GenAI overview (traces, tokens).
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
@@ -28,7 +38,7 @@ def project_home() -> Path:
 
 
 def quiet_mlflow() -> None:
-    """Silence MLflow's migration logs and advisory warnings (once)."""
+    """Silence MLflow's migration logs and the advisories of MLFLOW_NOISE (once)."""
     global _QUIET
     if _QUIET:
         return
@@ -44,12 +54,8 @@ def quiet_mlflow() -> None:
         "mlflow.system_metrics",
     ):
         logging.getLogger(name).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", module=r"mlflow(\..*)?")
-    warnings.filterwarnings(
-        "ignore",
-        message=r".*(Hint: Inferred schema|integer column|pkg_resources|Add type hints|"
-        r"can be interpreted in multiple ways|keyword-only|Operation with range).*",
-    )
+    for message in MLFLOW_NOISE:
+        warnings.filterwarnings("ignore", message=re.escape(message), category=UserWarning, module=r"mlflow\.")
     os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
 
 

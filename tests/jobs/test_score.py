@@ -501,6 +501,18 @@ def _imrml(*args, wrap=list, **kw):
     return subprocess.run(wrap([sys.executable, "-m", "imrml", *map(str, args)]), capture_output=True, text=True, **kw)
 
 
+@pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.slow)])
+def test_scoring_says_nothing_but_its_summary(project, tmp_path, jobs):
+    """No library warning on stderr, in process or in workers: MLflow's advisories that tell a user nothing are
+    silenced one by one (imrml.mlops.tracking.MLFLOW_NOISE), nothing else is."""
+    home, truth = project
+    path = _write(tmp_path / "tiny.jsonl", _rows(truth)[:3])
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}  # Python's default filters, as a user has
+    proc = _imrml("score", "--model", "models:/outcome_case/1", path, "-o", tmp_path / "s.csv", "--jobs", jobs, env=env)
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert proc.stdout.startswith("scored 3 items")
+
+
 def test_an_output_folder_that_cannot_be_written_fails_before_any_work(project, tmp_path, unprivileged):
     """One line naming the output (not its hidden temporary file), before the model is even loaded."""
     home, truth = project
