@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from ..letters.batch import iter_parsed
 from ..letters.labels import LABEL_FIELDS, label_item, needs_labels
 from ..records.corpus import is_corpus, part_files
-from ..records.schema import ItemRecord, Reject, checked_row
+from ..records.schema import CITATION_FIELDS, ItemRecord, Reject, checked_row
 from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, arrow_rows, find_inputs, numbered_rows
 
 LABEL_COLUMNS = ("claims_guideline_family", "claims_guideline_topic")
@@ -184,5 +184,6 @@ def with_labels(row: dict[str, Any]) -> dict[str, Any]:
     """The row with its labels filled from its citations when it was never labelled (labelled once)."""
     if not needs_labels(row):
         return row
-    rec = label_item(ItemRecord.from_dict({"source_file": "", "template": "", **row}))
-    return {**row, **{c: getattr(rec, c) for c in LABEL_FIELDS}}
+    rec = label_item(ItemRecord.from_dict({"source_file": "", "template": "", **row})).to_dict()
+    filled = (*LABEL_FIELDS, *CITATION_FIELDS)  # the citations too: read from the paragraphs if the row had none
+    return {**row, **{c: rec[c] for c in filled}}

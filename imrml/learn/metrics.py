@@ -11,7 +11,6 @@ import numpy as np
 from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
-    balanced_accuracy_score,
     brier_score_loss,
     f1_score,
     recall_score,
@@ -38,7 +37,9 @@ def outcome_metrics(y: np.ndarray, proba: np.ndarray, classes: list[str]) -> dic
     y_bin = (y == OVERTURNED).astype(int)
     pred = np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)]
     m = {
-        "balanced_accuracy": balanced_accuracy_score(y, pred),
+        # balanced accuracy: the mean recall over the classes present (sklearn's balanced_accuracy_score, without
+        # its warning when a small set or a resample predicts a class it does not hold)
+        "balanced_accuracy": recall_score(y, pred, labels=np.unique(y), average="macro", zero_division=0),
         "macro_f1": f1_score(y, pred, average="macro", labels=classes, zero_division=0),
         "recall_overturned": recall_score(y_bin, (pred == OVERTURNED).astype(int), zero_division=0),
         "brier": brier_score_loss(y_bin, p),

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..records.schema import Citation, ItemRecord
+from .citations import parse_guideline_paragraph
 from .datafiles import DATA_DIR, read_data_csv
 
 # The families a citation normalizes to. "other" holds non-MTUS ACOEM and every
@@ -436,14 +437,25 @@ def _side_labels(citations: list[Citation], text: str, item: str) -> tuple[str |
     return combined_family(norms), primary_topic(norms)
 
 
+def cited(citations: list[Citation], text: str | None) -> list[Citation]:
+    """A side's citations: as the record carries them, else read from its paragraph (a table of cases before
+    review may give only the claims administrator's guideline as written; a parsed letter always carries both)."""
+    if citations or not (text or "").strip():
+        return citations
+    return parse_guideline_paragraph(text)
+
+
 def label_item(rec: ItemRecord) -> ItemRecord:
     """Fill ``rec``'s four label fields in place and return ``rec`` (so both styles work:
     ``label_item(rec)`` and ``rec = label_item(rec)``). Labelling twice gives the same labels.
 
     A side (reviewer or claims administrator) with neither citations nor paragraph text gets
-    None labels: a pre-review case has no reviewer guideline. Citations naming nothing topical
+    None labels: a pre-review case has no reviewer guideline. A side with text and no citations gets
+    its citations read from the text first (:func:`cited`). Citations naming nothing topical
     take their topic from the item's text (see :func:`normalize_citation`).
     """
+    rec.reviewer_guideline = cited(rec.reviewer_guideline, rec.reviewer_guideline_text)
+    rec.claims_guideline = cited(rec.claims_guideline, rec.claims_guideline_text)
     fam, topic = _side_labels(rec.reviewer_guideline, rec.reviewer_guideline_text, rec.item)
     cfam, ctopic = _side_labels(rec.claims_guideline, rec.claims_guideline_text, rec.item)
     rec.guideline_family, rec.guideline_topic = fam, topic

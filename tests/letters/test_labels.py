@@ -443,3 +443,12 @@ def test_a_row_is_labelled_once():
     # a label given with the row is kept (no relabelling); a row with no guideline has nothing to label
     assert not needs_labels({**fresh, "claims_guideline_family": "ODG"})
     assert not needs_labels({"case_id": "CM1", "item": "Norco", "claims_guideline": []})
+
+
+def test_a_side_given_only_as_written_gets_its_citations_read_from_the_text():
+    """A table of cases before review may carry the claims administrator's guideline as written and no citations."""
+    text = "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Opioids, criteria for use."
+    rec = label_item(ItemRecord("t.jsonl", "CM1", "", item="Norco 10/325mg #60", claims_guideline_text=text))
+    assert [c.source for c in rec.claims_guideline] == ["MTUS"]
+    assert (rec.claims_guideline_family, rec.claims_guideline_topic) == ("MTUS", "Opioids")
+    assert rec.reviewer_guideline == [] and rec.guideline_family is None  # before review: nothing to read
