@@ -28,12 +28,12 @@ from ..learn.experiment import Experiment, load_experiment, parse_experiment
 from ..learn.pipeline import build_pipeline
 from ..learn.precedent_table import ROW_TYPES, decided_table
 from ..learn.views import PRECEDENT_COLUMNS
-from ..mlops.precedents import NAME, QUERY_ID_COLUMNS, QUERY_ID_TYPES, PrecedentsModel
+from ..mlops.precedents import NAME, PrecedentsModel
 from ..mlops.registry import CHAMPION, check_model_source, load_model, model_uri
 from ..mlops.tracking import configure_tracking, project_home
 from ..records.corpus import is_corpus
 from ..records.errors import UserError
-from ..records.schema import Reject
+from ..records.schema import ID_COLUMNS, ID_TYPES, Reject
 from ..records.tables import TABLE_SUFFIXES, TableWriter, check_writable, count_rows
 from .data import load_items
 from .inputs import LABEL_COLUMNS, find_job_inputs, iter_chunks
@@ -42,7 +42,7 @@ from .rejects import rejects_path, write_rejects
 DEFAULT_MODEL = model_uri(NAME)
 DEFAULT_CORPUS = "data/corpus"  # the project's corpus (imrml parse --corpus), as make's CORPUS names it
 # what travels from the reader: the item's ids, what precedents compare, and the citations its labels come from
-FIELDS = frozenset({*QUERY_ID_COLUMNS, *PRECEDENT_COLUMNS, *LABEL_COLUMNS, "claims_guideline"})
+FIELDS = frozenset({*ID_COLUMNS, *PRECEDENT_COLUMNS, *LABEL_COLUMNS, "claims_guideline"})
 
 
 @dataclass
@@ -61,7 +61,7 @@ class PrecedentsResult:
 
 
 def default_experiment() -> Experiment:
-    """The shipped precedents settings (experiments/precedents.toml writes the same defaults out)."""
+    """The shipped precedents settings (experiments/_base.toml's [model.precedents] writes the same defaults out)."""
     doc = {"experiment": {"name": NAME, "view": "case", "target": "outcome"}, "model": {"kind": NAME}}
     return parse_experiment(doc, "<default precedents>")
 
@@ -144,7 +144,7 @@ def find_precedents(
     n_items = 0
     bar = tqdm(total=total, unit="item", desc="precedents", file=sys.stderr) if sys.stderr.isatty() else None
     try:
-        with TableWriter(output, {**QUERY_ID_TYPES, **ROW_TYPES}) as writer:
+        with TableWriter(output, {**ID_TYPES, **ROW_TYPES}) as writer:
             for chunk in iter_chunks(paths, rejects, FIELDS, chunk_size):
                 rows, _, bad = chunk.checked_rows()
                 rejects.extend(bad)

@@ -31,11 +31,11 @@ from tqdm import tqdm
 
 from ..learn.inspect import explain
 from ..mlops.precedents import PrecedentsModel
-from ..mlops.registry import ID_COLUMNS, ID_TYPES, LoadedModel, check_model_source, load_model, proba_column
+from ..mlops.registry import LoadedModel, check_model_source, load_model, proba_column
 from ..mlops.tracking import configure_tracking
 from ..records.errors import UserError, redact
 from ..records.frame import records_to_frame
-from ..records.schema import OVERTURNED, RECORD_FIELDS, UPHELD, Reject
+from ..records.schema import ID_COLUMNS, ID_TYPES, OVERTURNED, RECORD_FIELDS, UPHELD, Reject
 from ..records.tables import (
     TABLE_SUFFIXES,
     TableWriter,

@@ -19,9 +19,9 @@ from mlflow.types.schema import AnyType, ColSpec, ParamSchema, ParamSpec, Schema
 from ..learn.precedent_table import decided_table, index_parts, precedent_rows
 from ..learn.views import PRECEDENT_COLUMNS, record_frame
 from ..records.frame import TEXT_FIELDS
-from .registry import ID_COLUMNS, ID_TYPES, ItemModel, pip_requirements
+from ..records.schema import ID_COLUMNS
+from .registry import ItemModel, pip_requirements
 
-QUERY_ID_COLUMNS, QUERY_ID_TYPES = ID_COLUMNS, ID_TYPES  # the names imrml.jobs.precedents reads
 NAME = "precedents"
 
 

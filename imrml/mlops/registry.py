@@ -34,9 +34,6 @@ from ..records.errors import UserError, redact
 from ..records.frame import records_to_frame
 
 CHAMPION = "champion"
-# The record fields that name an item, and their types: a scored row and a precedent row begin with them.
-ID_TYPES: dict[str, type] = {"case_id": str, "source_file": str, "item_index": int, "item": str}
-ID_COLUMNS = tuple(ID_TYPES)
 
 
 def proba_column(cls: str) -> str:

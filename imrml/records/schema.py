@@ -131,6 +131,9 @@ class ItemRecord:
 
 
 RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ItemRecord))
+# The record fields that name an item, and their types: a scored row and a precedent row begin with them.
+ID_TYPES: dict[str, type] = {"case_id": str, "source_file": str, "item_index": int, "item": str}
+ID_COLUMNS: tuple[str, ...] = tuple(ID_TYPES)
 _BOOL_FIELDS = ("verdict_disagrees",)
 LIST_FIELDS = (
     "reviewer_specialties",
