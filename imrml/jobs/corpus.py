@@ -39,9 +39,9 @@ from ..records.corpus import (
     partition_of,
     write_report,
 )
-from ..records.errors import UserError
 from ..records.schema import Reject
 from ..records.tables import find_inputs
+from .preflight import check_inputs
 from .rejects import SHOWN
 
 COMMIT_LETTERS = 1_000  # letters per transaction: what a killed run can lose, and the size of new parts
@@ -432,9 +432,7 @@ def corpus_command(
 ) -> int:
     """Update the corpus, print what happened; exit status 1 when any of its files stands rejected (unless
     allowed)."""
-    missing = [p for p in letters if not Path(p).exists()]
-    if missing:
-        raise UserError(f"no such file or folder: {', '.join(missing)}")
+    check_inputs(letters)
     result = update_corpus(letters, corpus_dir, jobs=jobs, limits=limits, prune=prune, progress=progress)
     for r in result.unsearchable:
         print(f"rejected: {r}", file=sys.stderr)

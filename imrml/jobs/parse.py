@@ -16,10 +16,10 @@ from pathlib import Path
 from ..letters.batch import iter_parsed
 from ..letters.limits import DEFAULT_LIMITS, Limits
 from ..records.arrow import record_schema
-from ..records.errors import UserError
 from ..records.schema import Reject
-from ..records.tables import TABLE_SUFFIXES, TableWriter, check_writable, find_inputs
-from .rejects import rejects_path, write_rejects
+from ..records.tables import TableWriter, find_inputs
+from .preflight import preflight
+from .rejects import write_rejects
 
 CHUNK_ITEMS = 5_000  # items written at a time (a Parquet row group)
 
@@ -68,14 +68,7 @@ def parse_command(
 ) -> int:
     """Write the items and the rejects report; exit status 1 if any file was rejected (unless allowed)."""
     t0 = time.perf_counter()
-    missing = [p for p in letters if not Path(p).exists()]
-    if missing:
-        raise UserError(f"no such file or folder: {', '.join(missing)}")
-    if Path(output).suffix.lower() not in TABLE_SUFFIXES:
-        raise UserError(f"output {output}: use a .jsonl, .parquet or .csv name")
-    report = rejects_path(output, rejects)
-    for target in (output, report):
-        check_writable(target)
+    report = preflight(letters, output, rejects)
     unsearchable: list[Reject] = []  # what a folder holds that cannot be searched: a reject each
     files = find_inputs(letters, rejects=unsearchable)
     run = parse_to_file(files, output, jobs, limits, progress)

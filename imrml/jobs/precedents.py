@@ -34,10 +34,11 @@ from ..mlops.tracking import configure_tracking, project_home
 from ..records.corpus import is_corpus
 from ..records.errors import UserError
 from ..records.schema import ID_COLUMNS, ID_TYPES, Reject
-from ..records.tables import TABLE_SUFFIXES, TableWriter, check_writable, count_rows
+from ..records.tables import TABLE_SUFFIXES, TableWriter, count_rows
 from .data import load_items
 from .inputs import LABEL_COLUMNS, find_job_inputs, iter_chunks
-from .rejects import rejects_path, write_rejects
+from .preflight import preflight
+from .rejects import write_rejects
 
 DEFAULT_MODEL = model_uri(NAME)
 DEFAULT_CORPUS = "data/corpus"  # the project's corpus (imrml parse --corpus), as make's CORPUS names it
@@ -176,18 +177,11 @@ def precedents_command(
 ) -> int:
     """Write the precedents and the rejects report; exit status 1 if anything was rejected (unless allowed).
     The inputs, the output's name and folder and the model's source are checked before any work."""
-    missing = [p for p in inputs if not Path(p).exists()]
-    if missing:
-        raise UserError(f"no such file or folder: {', '.join(missing)}")
-    if Path(output).suffix.lower() not in TABLE_SUFFIXES:
-        raise UserError(f"output {output}: use a .csv, .parquet or .jsonl name")
     if decided and model:
         raise UserError("give --model or --decided, not both")
     if experiment and not decided:
         raise UserError("--experiment sets how --decided items are indexed: give --decided too")
-    report = rejects_path(output, rejects)
-    check_writable(output)
-    check_writable(report)
+    report = preflight(inputs, output, rejects)
     if decided:
         index, source = index_decided(decided, experiment), f"{decided} (indexed now)"
     elif model:

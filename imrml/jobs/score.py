@@ -45,7 +45,8 @@ from ..records.tables import (
 from .inputs import LABEL_COLUMNS, Chunk, find_job_inputs, iter_chunks
 from .precedents import DEFAULT_MODEL as DEFAULT_PRECEDENTS
 from .precedents import find_precedents, load_precedents, precedents_path_for
-from .rejects import rejects_path, write_rejects
+from .preflight import preflight
+from .rejects import write_rejects
 
 TOP_K = 3
 
@@ -390,18 +391,11 @@ def score_command(
     """Write scored items and the rejects report; exit status 1 if anything was rejected (unless allowed).
 
     What can be checked before the work starts is: the inputs exist, the output's name, that the output and
-    the report can be written where they go, and where the model comes from. With ``precedents`` K, each
-    item's K precedents are written too, as ``imrml precedents`` writes them, beside the output
-    (:func:`~imrml.jobs.precedents.precedents_path_for`).
+    the report can be written where they go (:func:`~imrml.jobs.preflight.preflight`), and where the model comes
+    from. With ``precedents`` K, each item's K precedents are written too, as ``imrml precedents`` writes them,
+    beside the output (:func:`~imrml.jobs.precedents.precedents_path_for`).
     """
-    missing = [p for p in inputs if not Path(p).exists()]
-    if missing:
-        raise UserError(f"no such file or folder: {', '.join(missing)}")
-    if Path(output).suffix.lower() not in TABLE_SUFFIXES:
-        raise UserError(f"output {output}: use a .csv, .parquet or .jsonl name")
-    report = rejects_path(output, rejects)
-    check_writable(output)
-    check_writable(report)
+    report = preflight(inputs, output, rejects)
     check_model_source(model_uri, allow_model_path)
     index = None
     if precedents is not None:
