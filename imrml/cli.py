@@ -83,7 +83,11 @@ def _limit_flags() -> argparse.ArgumentParser:
     for name, (kind, what) in _LIMIT_HELP.items():
         default = getattr(DEFAULT_LIMITS, name)
         g.add_argument(
-            "--" + name.replace("_", "-"), type=_positive(kind), default=default, help=f"{what} (default {default:,})"
+            "--" + name.replace("_", "-"),
+            type=_positive(kind),
+            default=default,
+            metavar="N",
+            help=f"{what} (default {default:,})",
         )
     return parent
 
@@ -99,11 +103,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    return _job("train:train_command")(args.experiment, data=args.data, test_data=args.test_data)
+    return _job("train:train_command")(args.experiment, data=args.data, test_data=args.test_data, limits=_limits(args))
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    return _job("evaluate:evaluate_command")(args.model, args.data, resamples=args.resamples, seed=args.seed)
+    return _job("evaluate:evaluate_command")(
+        args.model, args.data, resamples=args.resamples, seed=args.seed, limits=_limits(args)
+    )
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -111,7 +117,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_promote(args: argparse.Namespace) -> int:
-    return _job("promote:promote_command")(args.model, version=args.version, on=args.on)
+    return _job("promote:promote_command")(args.model, version=args.version, on=args.on, limits=_limits(args))
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
@@ -127,6 +133,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         allow_model_path=args.allow_model_path,
         precedents=args.precedents,
         precedents_model=args.precedents_model,
+        limits=_limits(args),
     )
 
 
@@ -143,6 +150,7 @@ def _cmd_precedents(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         allow_rejects=args.allow_rejects,
         allow_model_path=args.allow_model_path,
+        limits=_limits(args),
     )
 
 
@@ -155,6 +163,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         until=args.until,
         min_count=args.min_count,
         mlflow=args.mlflow,
+        limits=_limits(args),
     )
 
 
@@ -228,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser(
         "train",
+        parents=[limit_flags],
         help="train a classifier from an experiment file, tracked in MLflow",
         description="Train the experiment defined in a TOML file (data, view, target, features, model, split), "
         "log params, metrics with 95%% intervals (resampling letters), plots and the fitted pipeline to MLflow "
@@ -245,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser(
         "evaluate",
+        parents=[limit_flags],
         help="measure a trained model on labelled letters it never saw, with 95%% intervals",
         description="Measure a trained model on labelled letters or items it was not trained on: its metrics "
         "with 95%% bootstrap intervals (resampling letters), plots and misclassified items, logged as an "
@@ -275,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser(
         "promote",
+        parents=[limit_flags],
         help="move a registered model's 'champion' alias to its latest version if it is better on the same data",
         description="Compare the latest (or given) version of a registered model with the current champion on "
         "the primary metric, only on numbers measured on the same data: with --on DATA, both measured on that "
@@ -295,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser(
         "score",
+        parents=[limit_flags],
         help="batch-score letters or parsed items with a registered model",
         description="Score letters (PDF/text, parsed on the way) or parsed items (JSONL, Parquet, CSV) with a "
         "model URI such as models:/outcome_case@champion. Output is CSV, Parquet or JSONL by suffix.",
@@ -339,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser(
         "report",
+        parents=[limit_flags],
         help="tables and charts across letters: what was decided, and on which guideline",
         description="Write one self-contained HTML page (charts inline, no network) with every table also as CSV "
         "and every chart as SVG: the corpus, volume and overturn rate per month, outcome by treatment category and "
@@ -390,6 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser(
         "precedents",
+        parents=[limit_flags],
         help="the decided items most like each item, how they were decided and why",
         description="For each item of letters, item tables or cases before review, the K most similar decided "
         "items (case id, decision date, item, decision, the reviewer's guideline family and topic, similarity, "

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from ..letters.batch import parse_paths
 from ..letters.labels import label_item, needs_labels
+from ..letters.limits import DEFAULT_LIMITS, Limits
 from ..mlops.tracking import project_home
 from ..records.corpus import is_corpus, read_records
 from ..records.errors import UserError
 from ..records.schema import ItemRecord, Reject
 from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, find_inputs, iter_table
 from ..synth.corpus import write_corpus
+from .rejects import SHOWN
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +49,18 @@ def read_labelled_items(path: str | Path) -> list[ItemRecord]:
     return records
 
 
-def parse_letters_folder(folder: str | Path) -> list[ItemRecord]:
-    """The labelled items of every letter under ``folder``; rejected letters are counted in the log."""
+def parse_letters_folder(folder: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[ItemRecord]:
+    """The labelled items of every letter under ``folder``, each parsed within the per-file ``limits``; the
+    rejected letters are counted in the log, the first SHOWN with their reasons."""
     unsearched: list[Reject] = []
     paths = find_inputs([folder], LETTER_SUFFIXES, unsearched)
     for reject in unsearched:
         log.warning("not read: %s", reject)
     if not paths:
         raise UserError(f"{folder}: no letters (.pdf, .txt) found")
-    result = parse_paths(paths)
+    result = parse_paths(paths, limits=limits)
+    for reject in result.rejects[:SHOWN]:
+        log.warning("rejected: %s", reject)
     if result.rejects:
         log.warning("%d of %d letters in %s rejected by the parser", len(result.rejects), len(paths), folder)
     if not result.records:
@@ -82,9 +87,9 @@ def read_corpus(folder: str | Path) -> list[ItemRecord]:
     return records
 
 
-def load_items(path: str | Path) -> tuple[list[ItemRecord], str]:
-    """Labelled items from an items table, a corpus or a letters folder, and a description of where they came
-    from."""
+def load_items(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[ItemRecord], str]:
+    """Labelled items from an items table, a corpus or a letters folder (each letter parsed within the per-file
+    ``limits``), and a description of where they came from."""
     p = resolve(path)
     if not p.exists():
         raise UserError(f"{path}: no such items file, corpus or letters folder")
@@ -92,4 +97,4 @@ def load_items(path: str | Path) -> tuple[list[ItemRecord], str]:
         return read_labelled_items(p), str(p)
     if is_corpus(p):
         return read_corpus(p), str(p)
-    return parse_letters_folder(p), str(p)
+    return parse_letters_folder(p, limits), str(p)

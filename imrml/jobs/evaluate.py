@@ -22,6 +22,7 @@ from ..learn.dataset import labelled_rows
 from ..learn.evaluation import HeldOutResult, evaluate_fitted
 from ..learn.experiment import DEFAULT_PRIMARY, LOWER_IS_BETTER
 from ..learn.intervals import DEFAULT_RESAMPLES
+from ..letters.limits import DEFAULT_LIMITS, Limits
 from ..mlops.evaluation import items_dataset, log_held_out
 from ..mlops.registry import LoadedModel, load_model, resolve_model_uri
 from ..mlops.tracking import configure_tracking, ensure_experiment
@@ -68,9 +69,16 @@ def _source_run(loaded: LoadedModel):
 
 
 def evaluate(
-    model: str, data: str, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, records=None
+    model: str,
+    data: str,
+    *,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    records=None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> EvaluationResult:
-    """Measure ``model`` on the labelled items of ``data`` (or ``records``) and log an evaluation run."""
+    """Measure ``model`` on the labelled items of ``data`` (or ``records``) and log an evaluation run; letters
+    in ``data`` are parsed within the per-file ``limits``."""
     configure_tracking()
     uri = resolve_model_uri(model)
     if not uri.startswith(("models:/", "runs:/")):
@@ -83,7 +91,7 @@ def evaluate(
     if wrapper is None:
         raise UserError(f"{uri}: not an imrml model (it has no target or classes to measure against)")
     if records is None:
-        records, source = load_items(data)
+        records, source = load_items(data, limits)
     else:
         source = data
     frame, labels, excluded = labelled_rows(records, wrapper.target)
@@ -166,8 +174,10 @@ def evaluation_table(res: EvaluationResult) -> str:
     return "\n".join(lines)
 
 
-def evaluate_command(model: str, data: str, resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> int:
+def evaluate_command(
+    model: str, data: str, resamples: int = DEFAULT_RESAMPLES, seed: int = 0, limits: Limits = DEFAULT_LIMITS
+) -> int:
     if resamples < 100:
         raise UserError(f"--resamples {resamples}: at least 100 resamples are needed for a 95% interval")
-    print(evaluation_table(evaluate(model, data, n_resamples=resamples, seed=seed)))
+    print(evaluation_table(evaluate(model, data, n_resamples=resamples, seed=seed, limits=limits)))
     return 0

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from ..letters.batch import iter_parsed
 from ..letters.labels import LABEL_FIELDS, label_item, needs_labels
+from ..letters.limits import DEFAULT_LIMITS, Limits
 from ..records.corpus import is_corpus, part_files
 from ..records.schema import CITATION_FIELDS, ItemRecord, Reject, checked_row
 from ..records.tables import LETTER_SUFFIXES, TABLE_SUFFIXES, arrow_rows, find_inputs, numbered_rows
@@ -75,12 +76,19 @@ def find_job_inputs(inputs: list[str | Path], rejects: list[Reject]) -> list[Pat
     return found
 
 
-def iter_chunks(paths: list[Path], rejects: list[Reject], keys: frozenset[str] | None, size: int) -> Iterator[Chunk]:
+def iter_chunks(
+    paths: list[Path],
+    rejects: list[Reject],
+    keys: frozenset[str] | None,
+    size: int,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[Chunk]:
     """The items of letters, then of each table, in chunks of at most ``size``, in input order.
 
-    Only the fields in ``keys`` are kept (all when None). Unreadable files and bad
-    rows of letters, JSONL and CSV go to ``rejects`` here; a Parquet file's bad rows
-    are found where its batches are checked (:meth:`Chunk.checked_rows`).
+    Only the fields in ``keys`` are kept (all when None). Letters are parsed within
+    the per-file ``limits``. Unreadable files, letters past a limit and bad rows of
+    letters, JSONL and CSV go to ``rejects`` here; a Parquet file's bad rows are
+    found where its batches are checked (:meth:`Chunk.checked_rows`).
     """
     letters = [p for p in paths if p.suffix.lower() not in TABLE_SUFFIXES]
     tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
@@ -93,7 +101,7 @@ def iter_chunks(paths: list[Path], rejects: list[Reject], keys: frozenset[str] |
                 pending, origins = [], []
             yield from _parquet_chunks(table, rejects, keys, size)
             continue
-        rows = _letter_rows(letters, rejects) if table is None else _table_rows(table, rejects)
+        rows = _letter_rows(letters, rejects, limits) if table is None else _table_rows(table, rejects)
         for origin, row in rows:
             pending.append(_kept(row, keys))
             origins.append(origin)
@@ -124,8 +132,10 @@ def _kept(row: dict[str, Any], keys: frozenset[str] | None) -> dict[str, Any]:
     return row if keys is None or row.keys() <= keys else {k: v for k, v in row.items() if k in keys}
 
 
-def _letter_rows(letters: list[Path], rejects: list[Reject]) -> Iterator[tuple[tuple[str, int], dict[str, Any]]]:
-    for out in iter_parsed(letters):
+def _letter_rows(
+    letters: list[Path], rejects: list[Reject], limits: Limits
+) -> Iterator[tuple[tuple[str, int], dict[str, Any]]]:
+    for out in iter_parsed(letters, limits=limits):
         if isinstance(out, Reject):
             rejects.append(out)
         else:

@@ -28,6 +28,7 @@ from ..learn.experiment import Experiment, load_experiment, parse_experiment
 from ..learn.pipeline import build_pipeline
 from ..learn.precedent_table import ROW_TYPES, decided_table
 from ..learn.views import PRECEDENT_COLUMNS
+from ..letters.limits import DEFAULT_LIMITS, Limits
 from ..mlops.precedents import NAME, PrecedentsModel
 from ..mlops.registry import CHAMPION, check_model_source, load_model, model_uri
 from ..mlops.tracking import configure_tracking, project_home
@@ -67,12 +68,13 @@ def default_experiment() -> Experiment:
     return parse_experiment(doc, "<default precedents>")
 
 
-def index_decided(decided: str, experiment: str | None = None) -> PrecedentsModel:
-    """A precedents model over the decided items of ``decided`` (items table or letters), not registered."""
+def index_decided(decided: str, experiment: str | None = None, limits: Limits = DEFAULT_LIMITS) -> PrecedentsModel:
+    """A precedents model over the decided items of ``decided`` (items table, corpus or letters, parsed within the
+    per-file ``limits``), not registered."""
     exp = load_experiment(experiment) if experiment else default_experiment()
     if exp.model.kind != NAME:
         raise UserError(f"{experiment}: model.kind is {exp.model.kind!r}, not {NAME!r}")
-    records, source = load_items(decided)
+    records, source = load_items(decided, limits)
     ds = prepare_dataset(records, "outcome", source=source)
     fitted = build_pipeline(exp).fit(ds.frame, ds.y)
     return PrecedentsModel(fitted, decided_table(ds.frame, exp.model.params.rationale_sentences))
@@ -133,8 +135,10 @@ def find_precedents(
     all_classes: bool = False,
     chunk_size: int = 5_000,
     source: str = "",
+    limits: Limits = DEFAULT_LIMITS,
 ) -> PrecedentsResult:
-    """Write the precedents of every item of ``inputs`` to ``output``; return counts and rejects."""
+    """Write the precedents of every item of ``inputs`` to ``output``; return counts and rejects. Letters are
+    parsed within the per-file ``limits``."""
     t0 = time.perf_counter()
     if k is not None and k < 1:
         raise UserError(f"--k {k}: ask for at least 1 precedent")
@@ -146,7 +150,7 @@ def find_precedents(
     bar = tqdm(total=total, unit="item", desc="precedents", file=sys.stderr) if sys.stderr.isatty() else None
     try:
         with TableWriter(output, {**ID_TYPES, **ROW_TYPES}) as writer:
-            for chunk in iter_chunks(paths, rejects, FIELDS, chunk_size):
+            for chunk in iter_chunks(paths, rejects, FIELDS, chunk_size, limits):
                 rows, _, bad = chunk.checked_rows()
                 rejects.extend(bad)
                 if rows:
@@ -174,21 +178,25 @@ def precedents_command(
     chunk_size: int = 5_000,
     allow_rejects: bool = False,
     allow_model_path: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> int:
     """Write the precedents and the rejects report; exit status 1 if anything was rejected (unless allowed).
-    The inputs, the output's name and folder and the model's source are checked before any work."""
+    The inputs, the output's name and folder and the model's source are checked before any work. Letters (the
+    inputs, and ``decided`` when it is letters) are parsed within the per-file ``limits``."""
     if decided and model:
         raise UserError("give --model or --decided, not both")
     if experiment and not decided:
         raise UserError("--experiment sets how --decided items are indexed: give --decided too")
     report = preflight(inputs, output, rejects)
     if decided:
-        index, source = index_decided(decided, experiment), f"{decided} (indexed now)"
+        index, source = index_decided(decided, experiment, limits), f"{decided} (indexed now)"
     elif model:
         index, source = load_precedents(model, allow_model_path), model
     else:
         index, source = default_index()
-    result = find_precedents(index, inputs, output, k=k, all_classes=all_classes, chunk_size=chunk_size, source=source)
+    result = find_precedents(
+        index, inputs, output, k=k, all_classes=all_classes, chunk_size=chunk_size, source=source, limits=limits
+    )
     write_rejects(result.rejects, report)
     print(f"{result.summary()}; precedents -> {output}; rejects -> {report}")
     return 1 if result.rejects and not allow_rejects else 0

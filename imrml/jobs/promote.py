@@ -21,6 +21,7 @@ from __future__ import annotations
 import mlflow
 
 from ..learn.dataset import labelled_rows
+from ..letters.limits import DEFAULT_LIMITS, Limits
 from ..mlops.evaluation import items_dataset
 from ..mlops.promotion import (
     HELD_OUT,
@@ -46,10 +47,11 @@ MAX_ATTEMPTS = 20  # champions moved by other promotions before this one gives u
 
 
 class EvaluationSet:
-    """``--on DATA``: the labelled items, their digest, and each version's measurement on them (evaluated once)."""
+    """``--on DATA``: the labelled items (letters parsed within the per-file ``limits``), their digest, and each
+    version's measurement on them (evaluated once)."""
 
-    def __init__(self, data: str, target: str):
-        self.records, self.source = load_items(data)
+    def __init__(self, data: str, target: str, limits: Limits = DEFAULT_LIMITS):
+        self.records, self.source = load_items(data, limits)
         frame, labels, _ = labelled_rows(self.records, target)
         if len(frame) == 0:
             raise UserError(f"{data}: no items with a {target} label to compare on")
@@ -108,16 +110,19 @@ def _over_generated(client, model: str, cand, champ) -> str:
     )
 
 
-def promote_model(model: str, version: str | None = None, on: str | None = None) -> tuple[bool, str]:
+def promote_model(
+    model: str, version: str | None = None, on: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[bool, str]:
     """Make ``version`` (default: the latest) champion of ``model`` if it beats the champion on the same data.
 
-    Returns (moved, message); the message says what was compared on which data, or why nothing was.
+    Letters in ``on`` are parsed within the per-file ``limits``. Returns (moved, message); the message says what
+    was compared on which data, or why nothing was.
     """
     configure_tracking()
     client = mlflow.MlflowClient()
     cand = candidate_version(client, model, version)
     metric, greater = primary_metric(cand)
-    evaluation_set = EvaluationSet(on, (cand.tags or {}).get("target", "outcome")) if on else None
+    evaluation_set = EvaluationSet(on, (cand.tags or {}).get("target", "outcome"), limits) if on else None
     for _ in range(MAX_ATTEMPTS):
         champ = champion(client, model)
         if champ is None:
@@ -159,7 +164,9 @@ def promote_model(model: str, version: str | None = None, on: str | None = None)
     raise UserError(f"the champion of {model} changed {MAX_ATTEMPTS} times during this promotion; try again")
 
 
-def promote_command(model: str, version: str | None = None, on: str | None = None) -> int:
-    _, message = promote_model(model, version, on)
+def promote_command(
+    model: str, version: str | None = None, on: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> int:
+    _, message = promote_model(model, version, on, limits)
     print(message)
     return 0

@@ -33,6 +33,7 @@ import pyarrow.json as pj
 import pyarrow.parquet as pq
 
 from ..letters.batch import parse_paths
+from ..letters.limits import DEFAULT_LIMITS, Limits
 from ..mlops.reports import log_report
 from ..records.corpus import is_corpus, part_files
 from ..records.errors import UserError
@@ -59,8 +60,9 @@ class ReportInput:
     described: str = ""
 
 
-def read_input(paths: list[str | Path]) -> ReportInput:
-    """Letters and item tables named (or found in folders) as one Arrow table of the report's columns."""
+def read_input(paths: list[str | Path], limits: Limits = DEFAULT_LIMITS) -> ReportInput:
+    """Letters (each parsed within the per-file ``limits``) and item tables named (or found in folders) as one
+    Arrow table of the report's columns."""
     letters, tables, corpus_rejects, unsearchable = [], [], [], []
     for p in map(Path, paths):
         if not p.exists():
@@ -91,7 +93,7 @@ def read_input(paths: list[str | Path]) -> ReportInput:
     for path in corpus_rejects:
         rejects += _read_rejects(path)
     if letters:
-        result = parse_paths(letters, progress=True)
+        result = parse_paths(letters, progress=True, limits=limits)
         rejects += result.rejects
         rows = [r.to_dict() for r in result.records]
         parts.append(pa.Table.from_pylist(rows, schema=_schema(rows[0].keys() if rows else ())))
@@ -300,12 +302,14 @@ def make_report(
     since: str | None = None,
     until: str | None = None,
     min_count: int = DEFAULT_MIN_COUNT,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[Report, Path, ReportInput]:
-    """Read, build and write the report; returns it, its page and what was read."""
+    """Read (letters within the per-file ``limits``), build and write the report; returns it, its page and what
+    was read."""
     since, until = check_date(since, "--since"), check_date(until, "--until")
     if min_count < 1:
         raise UserError(f"--min-count {min_count}: must be at least 1")
-    read = read_input(inputs)
+    read = read_input(inputs, limits)
     df = report_frame(read.table)
     del read.table
     check_by(df, by)
@@ -337,8 +341,9 @@ def report_command(
     until: str | None = None,
     min_count: int = DEFAULT_MIN_COUNT,
     mlflow: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> int:
-    report, page, read = make_report(inputs, output, by, since, until, min_count)
+    report, page, read = make_report(inputs, output, by, since, until, min_count, limits)
     h = report.headline
     print(
         f"report: {h['letters']:,.0f} letters, {h['items']:,.0f} items, {h['overturn_rate']:.1%} overturned "

@@ -30,6 +30,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..learn.inspect import explain
+from ..letters.limits import DEFAULT_LIMITS, Limits
 from ..mlops.precedents import PrecedentsModel
 from ..mlops.registry import LoadedModel, check_model_source, load_model, proba_column
 from ..mlops.tracking import configure_tracking
@@ -303,8 +304,10 @@ def score(
     explain_top: bool = False,
     chunk_size: int = 5_000,
     jobs: int | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ScoreResult:
-    """Score every item of ``inputs`` into ``output``; return counts and rejects.
+    """Score every item of ``inputs`` into ``output``; return counts and rejects. Letters are parsed within the
+    per-file ``limits`` (a letter past one is a reject naming it).
 
     With ``jobs`` > 1, chunks are scored in worker processes that each load the model
     once; at most 2 x jobs chunks are in flight and results are written in input order,
@@ -343,7 +346,7 @@ def score(
                 if bar is not None:
                     bar.update(len(rows) + len(bad))
 
-            chunks = iter_chunks(paths, rejects, fields_read(model), chunk_size)
+            chunks = iter_chunks(paths, rejects, fields_read(model), chunk_size, limits)
             first = next(chunks, None)
             if first is not None:
                 check_schema(model, first.columns())
@@ -387,6 +390,7 @@ def score_command(
     allow_model_path: bool = False,
     precedents: int | None = None,
     precedents_model: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> int:
     """Write scored items and the rejects report; exit status 1 if anything was rejected (unless allowed).
 
@@ -401,9 +405,11 @@ def score_command(
     if precedents is not None:
         check_writable(precedents_path_for(output))
         index = load_precedents(precedents_model or DEFAULT_PRECEDENTS, allow_model_path, "--precedents-model")
-    result = score(model_uri, inputs, output, explain_top=explain, chunk_size=chunk_size, jobs=jobs)
-    if index is not None:  # the same job as 'imrml precedents', on the same inputs
-        found = find_precedents(index, inputs, precedents_path_for(output), k=precedents, chunk_size=chunk_size)
+    result = score(model_uri, inputs, output, explain_top=explain, chunk_size=chunk_size, jobs=jobs, limits=limits)
+    if index is not None:  # the same job as 'imrml precedents', on the same inputs and limits
+        found = find_precedents(
+            index, inputs, precedents_path_for(output), k=precedents, chunk_size=chunk_size, limits=limits
+        )
         seen = {(r.source, r.row) for r in result.rejects}
         result.rejects.extend(r for r in found.rejects if (r.source, r.row) not in seen)
         print(f"precedents of {found.n_items} items -> {precedents_path_for(output)}")

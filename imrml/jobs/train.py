@@ -33,6 +33,7 @@ from ..learn.evaluation import HeldOutResult, evaluate_fitted, measured
 from ..learn.experiment import GUIDELINE_METRICS, OUTCOME_METRICS, Experiment, load_experiment
 from ..learn.inspect import top_features
 from ..learn.pipeline import build_pipeline
+from ..letters.limits import DEFAULT_LIMITS, Limits
 from ..mlops import artifacts
 from ..mlops.evaluation import TEST_PREFIX, items_dataset, log_held_out, metric_columns
 from ..mlops.precedents import log_precedents_model
@@ -58,12 +59,13 @@ class TrainResult:
     data_origin: str = LETTERS  # "generated" or "letters": where the training data came from
 
 
-def experiment_items(exp: Experiment, data: str | None = None) -> tuple[list, str]:
-    """The experiment's labelled items (``data`` overrides its [data] table) and where they came from."""
+def experiment_items(exp: Experiment, data: str | None = None, limits: Limits = DEFAULT_LIMITS) -> tuple[list, str]:
+    """The experiment's labelled items (``data`` overrides its [data] table; letters parsed within the per-file
+    ``limits``) and where they came from."""
     if data is not None:
-        return load_items(data)
+        return load_items(data, limits)
     if exp.data.items or exp.data.letters:
-        return load_items(resolve(exp.data.items or exp.data.letters))
+        return load_items(resolve(exp.data.items or exp.data.letters), limits)
     truth = generated_corpus(exp.data.synth_letters, exp.data.synth_seed)
     return read_labelled_items(truth), str(truth)
 
@@ -77,12 +79,15 @@ def training_data_origin(exp: Experiment, data: str | None = None) -> str:
     return data_origin(resolve(path))
 
 
-def experiment_test_items(exp: Experiment, test_data: str | None = None) -> tuple[list, str] | None:
-    """The experiment's labelled test items (``test_data`` overrides ``[data] test``) and their source, if any."""
+def experiment_test_items(
+    exp: Experiment, test_data: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[list, str] | None:
+    """The experiment's labelled test items (``test_data`` overrides ``[data] test``; letters parsed within the
+    per-file ``limits``) and their source, if any."""
     path = test_data or exp.data.test
     if path is None:
         return None
-    return load_items(path if test_data else resolve(path))
+    return load_items(path if test_data else resolve(path), limits)
 
 
 def split_description(exp: Experiment, n_folds: int) -> str:
@@ -166,17 +171,26 @@ def run_name(exp: Experiment) -> str:
 
 
 def train_experiment(
-    exp: Experiment, data: str | None = None, *, records=None, test_data: str | None = None, test_records=None
+    exp: Experiment,
+    data: str | None = None,
+    *,
+    records=None,
+    test_data: str | None = None,
+    test_records=None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> TrainResult:
     """Run ``exp``: load data, cross-validate, log everything to MLflow, register the refit model; measure it on
-    the test data when there is any."""
+    the test data when there is any. Letters (training or test) are parsed within the per-file ``limits``."""
     t_start = time.perf_counter()
     if records is None:
-        records, source = experiment_items(exp, data)
+        records, source = experiment_items(exp, data, limits)
         origin = training_data_origin(exp, data)
     else:
         source, origin = "<records>", LETTERS  # records handed over: not known to be generated
-    test = (test_records, "<test records>") if test_records is not None else experiment_test_items(exp, test_data)
+    if test_records is not None:
+        test = (test_records, "<test records>")
+    else:
+        test = experiment_test_items(exp, test_data, limits)
     ds = prepare_dataset(records, exp.target, exp.data.min_class_count, source=source)
     if test is not None:
         test_frame, test_labels, _ = labelled_rows(test[0], exp.target)
@@ -336,7 +350,9 @@ def _letters_word(origin: str) -> str:
     return "generated letters" if origin == GENERATED else "letters"
 
 
-def train_command(experiment: str, data: str | None = None, test_data: str | None = None) -> int:
+def train_command(
+    experiment: str, data: str | None = None, test_data: str | None = None, limits: Limits = DEFAULT_LIMITS
+) -> int:
     exp = load_experiment(experiment)
-    print(train_summary(exp, train_experiment(exp, data, test_data=test_data)))
+    print(train_summary(exp, train_experiment(exp, data, test_data=test_data, limits=limits)))
     return 0

@@ -188,3 +188,32 @@ def test_test_data_instead_of_cross_validation(module_tracking_home, make_record
     promote_model("no_cv", version=weak.version)
     moved, msg = promote_model("no_cv", version=strong.version)
     assert moved and "held out on <test records>" in msg, msg
+
+
+def test_a_letter_past_a_limit_flag_is_left_out_of_the_evaluation_with_its_reason(
+    module_tracking_home, exp, make_records, fixtures_dir, tmp_path, caplog, capsys
+):
+    limit = 4_000  # bytes: two of the five fixture letters are larger
+    over = {f.name for f in fixtures_dir.glob("*.txt") if f.stat().st_size > limit}
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for f in fixtures_dir.glob("*.txt"):
+        if f.name not in over:
+            (kept / f.name).write_bytes(f.read_bytes())
+    assert len(over) == 2
+    trained = train_experiment(exp("limits_outcome_case", registry="limits_eval"), records=make_records(60, seed=7))
+    model = f"limits_eval/{trained.version}"
+
+    def metric_lines(data, *flags):
+        capsys.readouterr()
+        assert main(["evaluate", model, str(data), "--resamples", "100", *flags]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        return lines[0].split(": ", 1)[1], lines[1:-1]  # what was measured; the metrics (not the run id)
+
+    alone = metric_lines(kept)
+    caplog.clear()
+    assert metric_lines(fixtures_dir, "--max-bytes", str(limit)) == alone
+    assert alone[0].startswith("8 items from 3 letters")
+    rejected = [r.getMessage() for r in caplog.records if r.getMessage().startswith("rejected: ")]
+    assert sorted(m.split(": ")[1].rsplit("/", 1)[-1] for m in rejected) == sorted(over)
+    assert all("file larger than the 4,000-byte limit (--max-bytes; " in m for m in rejected)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -221,3 +222,21 @@ def test_left_one_letter_out_the_real_letters_score_what_their_precedents_say(tr
             f"\n  precedents left one letter out, {len(share)} real items of {len(np.unique(letters))} letters: "
             f"ROC-AUC of the neighbours' overturned share {auc:.3f} [95% {ci.low:.3f}, {ci.high:.3f}]"
         )
+
+
+def test_a_limit_flag_holds_the_letters_of_score_precedents_and_precedents_alike(
+    project, tmp_path, fixtures_dir, fixtures_over
+):
+    over = fixtures_over(2)
+    kept = {f.name for f in fixtures_dir.glob("*.txt")} - over
+    assert over and kept
+    scored, alone = tmp_path / "scored.csv", tmp_path / "alone.csv"
+    model = ["--model", "models:/outcome_case/1"]
+    assert main(["score", *model, str(fixtures_dir), "-o", str(scored), "--precedents", "3", "--max-items", "2"]) == 1
+    assert main(["precedents", str(fixtures_dir), "-o", str(alone), "--k", "3", "--max-items", "2"]) == 1
+    for report in (tmp_path / "scored.rejects.jsonl", tmp_path / "alone.rejects.jsonl"):
+        rejects = [json.loads(line) for line in report.read_text().splitlines()]
+        assert sorted(Path(r["source"]).name for r in rejects) == sorted(over)  # each letter once
+        assert all(r["reason"].startswith("letter has more than the 2-item limit (--max-items; ") for r in rejects)
+    for table in (scored, precedents_path_for(scored), alone):
+        assert {Path(s).name for s in pd.read_csv(table)["source_file"]} == kept, table

@@ -276,3 +276,23 @@ def test_a_corpus_reports_the_same_as_its_letters(fixtures_dir, tmp_path):
         assert _csv(tmp_path / "from_corpus" / "tables" / f"{table}.csv") == _csv(
             tmp_path / "from_letters" / "tables" / f"{table}.csv"
         )
+
+
+def test_a_letter_past_a_limit_flag_is_a_reject_naming_it_and_the_rest_is_reported(fixtures_dir, tmp_path, capsys):
+    limit = 4_000  # bytes: two of the five fixture letters are larger
+    over = {f.name for f in fixtures_dir.glob("*.txt") if f.stat().st_size > limit}
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for f in fixtures_dir.glob("*.txt"):
+        if f.name not in over:
+            shutil.copy(f, kept)
+    assert len(over) == 2
+    assert main(["report", str(kept), "-o", str(tmp_path / "kept_report")]) == 0
+    without = capsys.readouterr().out.split(" -> ")[0]
+    assert main(["report", str(fixtures_dir), "-o", str(tmp_path / "r"), "--max-bytes", str(limit)]) == 0
+    rejects = [json.loads(line) for line in (tmp_path / "r" / "rejects.jsonl").read_text().splitlines()]
+    assert sorted(Path(r["source"]).name for r in rejects) == sorted(over)
+    assert all(r["reason"].startswith("file larger than the 4,000-byte limit (--max-bytes; ") for r in rejects)
+    # the other letters are reported as they are alone: "report: 3 letters, 8 items, ..."
+    assert capsys.readouterr().out.split(" -> ")[0] == without.replace("(0 inputs", "(2 inputs")
+    assert without.startswith("report: 3 letters, 8 items, ")

@@ -236,3 +236,18 @@ def test_leave_one_letter_out_is_a_way_of_measuring_of_its_own(module_tracking_h
     run = _client().get_run(res.run_id)
     assert run.data.tags["imrml.cv"] == "leave_one_letter_out" and res.version is None
     assert run.data.params["split.n_folds"] == str(len({r.case_id for r in records}))
+
+
+def test_a_letter_past_a_limit_flag_is_left_out_of_training_with_its_reason(
+    module_tracking_home, tmp_path, caplog, capsys
+):
+    letters = write_corpus(tmp_path / "corpus", n=40, seed=6).letters_dir
+    sizes = sorted(f.stat().st_size for f in letters.glob("*.txt"))
+    limit = sizes[-6]  # bytes: the five largest letters (and any of their size) are larger
+    over = [s for s in sizes if s > limit]
+    assert 0 < len(over) < 10
+    assert main(["train", str(_experiment_file(tmp_path)), "--data", str(letters), "--max-bytes", str(limit)]) == 0
+    assert f"items from {40 - len(over)} generated letters" in capsys.readouterr().out
+    rejected = [r.getMessage() for r in caplog.records if r.getMessage().startswith("rejected: ")]
+    assert len(rejected) == len(over)
+    assert all(f": file larger than the {limit:,}-byte limit (--max-bytes; " in m for m in rejected), rejected
