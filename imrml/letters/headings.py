@@ -18,10 +18,12 @@ MAX_WRAP = 3  # lines a heading may wrap over
 
 @dataclass(frozen=True)
 class Heading:
-    """A heading as printed (``name``) and the pattern that finds it at the start of a (joined) line."""
+    """A heading as printed (``name``), the pattern that finds it at the start of a (joined) line, and its words
+    found anywhere (``anywhere``: a letter without them cannot have the heading, checked in one pass first)."""
 
     name: str
     pattern: re.Pattern[str]
+    anywhere: re.Pattern[str]
 
 
 def heading(name: str, pattern: str | None = None, whole_line: bool = False) -> Heading:
@@ -32,7 +34,8 @@ def heading(name: str, pattern: str | None = None, whole_line: bool = False) -> 
     """
     if pattern is None:
         pattern = r"\s+".join(re.escape(word) for word in name.split())
-    return Heading(name, re.compile(r"\s*(?:" + pattern + r")" + (r"\s*:?\s*$" if whole_line else ""), re.I))
+    at_line_start = re.compile(r"\s*(?:" + pattern + r")" + (r"\s*:?\s*$" if whole_line else ""), re.I)
+    return Heading(name, at_line_start, re.compile(pattern, re.I))
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class Found:
 def find_heading(lines: Sequence[str], h: Heading, start: int = 0, stop: int | None = None) -> Found | None:
     """The first place from ``start`` (before ``stop``) where ``h`` begins a line, wrapped or not."""
     stop = len(lines) if stop is None else stop
+    if h.anywhere.search("\n".join(lines[start:stop])) is None:  # most letters lack most layouts' headings
+        return None
     for i in range(start, stop):
         if not lines[i].strip():
             continue

@@ -133,8 +133,10 @@ def topic_for_pages(pages: list[int]) -> str | None:
     return next(t for t in topics if counts[t] == top)
 
 
+@lru_cache(maxsize=16384)
 def topic_for_text(text: str) -> str | None:
-    """The topic of a section name or citation text by the keyword table, or None."""
+    """The topic of a section name or citation text by the keyword table, or None (cached: letters cite the same
+    sections again and again, and the table is tried row by row)."""
     text = clean_text(text)
     if not text:
         return None

@@ -120,16 +120,28 @@ def _drug_regex() -> re.Pattern[str]:
     return re.compile(r"(?<![A-Za-z])(?:" + "|".join(alts) + r")(?![A-Za-z])", re.I)
 
 
+FUZZY_CUTOFF = 0.85
+
+
 @lru_cache(maxsize=1)
 def _single_word_names() -> tuple[str, ...]:
     return tuple(n for n in drug_table() if " " not in n and "/" not in n and len(n) >= 6)
 
 
+@lru_cache(maxsize=64)
+def _names_near_length(length: int) -> tuple[str, ...]:
+    """The single-word names that can reach the cutoff against a word of ``length`` letters: a similarity is at most
+    2 * min(a, b) / (a + b), so names much shorter or longer are never close (the same matches, fewer compared)."""
+    return tuple(n for n in _single_word_names() if 2 * min(length, len(n)) / (length + len(n)) >= FUZZY_CUTOFF)
+
+
+@lru_cache(maxsize=65536)
 def _fuzzy_drug(word: str) -> Drug | None:
-    """A misspelt single-word drug name ("Lorezepam") -> its entry; only words of 6+ letters."""
+    """A misspelt single-word drug name ("lorezepam", lower-cased) -> its entry; only words of 6+ letters.
+    Cached: the words of requests repeat from letter to letter."""
     if len(word) < 6:
         return None
-    close = difflib.get_close_matches(word.lower(), _single_word_names(), n=1, cutoff=0.85)
+    close = difflib.get_close_matches(word, _names_near_length(len(word)), n=1, cutoff=FUZZY_CUTOFF)
     return drug_table()[close[0]] if close else None
 
 
@@ -189,9 +201,10 @@ def find_drugs(text: str) -> list[tuple[str, Drug]]:
         found.append((m.start(), m.group(0), drug_table()[" ".join(m.group(0).lower().split())]))
         taken.append((m.start(), m.end()))
     for m in re.finditer(r"[A-Za-z][A-Za-z-]{5,}", text):
-        if any(s <= m.start() < e for s, e in taken) or m.group(0).lower() in _NOT_DRUGS:
+        word = m.group(0).lower()
+        if any(s <= m.start() < e for s, e in taken) or word in _NOT_DRUGS:
             continue
-        d = _fuzzy_drug(m.group(0))
+        d = _fuzzy_drug(word)
         if d:
             found.append((m.start(), m.group(0), d))
     return [(w, d) for _, w, d in sorted(found, key=lambda t: t[0])]
