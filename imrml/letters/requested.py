@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from .datafiles import read_data_csv
 
 MEDICATION = "medication"
@@ -128,11 +130,30 @@ def _single_word_names() -> tuple[str, ...]:
     return tuple(n for n in drug_table() if " " not in n and "/" not in n and len(n) >= 6)
 
 
-@lru_cache(maxsize=64)
-def _names_near_length(length: int) -> tuple[str, ...]:
-    """The single-word names that can reach the cutoff against a word of ``length`` letters: a similarity is at most
-    2 * min(a, b) / (a + b), so names much shorter or longer are never close (the same matches, fewer compared)."""
-    return tuple(n for n in _single_word_names() if 2 * min(length, len(n)) / (length + len(n)) >= FUZZY_CUTOFF)
+@lru_cache(maxsize=1)
+def _name_letter_counts() -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """Each single-word name as counts of its characters (character -> column), and the names' lengths."""
+    names = _single_word_names()
+    columns = {c: i for i, c in enumerate(sorted({c for n in names for c in n}))}
+    counts = np.zeros((len(names), len(columns)), np.int16)
+    for row, name in enumerate(names):
+        for c in name:
+            counts[row, columns[c]] += 1
+    return columns, counts, np.array([len(n) for n in names])
+
+
+def _names_that_may_match(word: str) -> list[str]:
+    """The single-word names whose similarity to ``word`` can reach the cutoff: difflib's ratio is at most its
+    quick_ratio, 2 * (characters in common, as multisets) / (a + b), computed here for every name at once; the
+    rest get_close_matches would drop anyway, so the match is the same, found without comparing each name."""
+    columns, counts, lengths = _name_letter_counts()
+    mine = np.zeros(counts.shape[1], np.int16)
+    for c in word:
+        if c in columns:
+            mine[columns[c]] += 1
+    common = np.minimum(counts, mine).sum(axis=1)
+    names = _single_word_names()
+    return [names[i] for i in np.flatnonzero(2 * common >= FUZZY_CUTOFF * (len(word) + lengths))]
 
 
 @lru_cache(maxsize=65536)
@@ -141,7 +162,7 @@ def _fuzzy_drug(word: str) -> Drug | None:
     Cached: the words of requests repeat from letter to letter."""
     if len(word) < 6:
         return None
-    close = difflib.get_close_matches(word, _names_near_length(len(word)), n=1, cutoff=FUZZY_CUTOFF)
+    close = difflib.get_close_matches(word, _names_that_may_match(word), n=1, cutoff=FUZZY_CUTOFF)
     return drug_table()[close[0]] if close else None
 
 
