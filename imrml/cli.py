@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("letters", nargs="+", metavar="LETTERS", help="letter files or folders")
     where = sp.add_mutually_exclusive_group()
     where.add_argument("--corpus", default="data/corpus", help="corpus folder to update (default data/corpus)")
-    where.add_argument("-o", "--output", help="write every item to this file (.jsonl or .parquet) instead")
+    where.add_argument("-o", "--output", help="write every item to this file (.jsonl, .parquet or .csv) instead")
     sp.add_argument("--prune", action="store_true", help="remove from the corpus the letters gone from LETTERS")
     sp.add_argument("--rejects", help="with -o: rejects report (JSONL: file, reason); default OUTPUT.rejects.jsonl")
     sp.add_argument("--allow-rejects", action="store_true", help="exit 0 even when some files were rejected")
@@ -240,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[limit_flags],
         help="train a classifier from an experiment file, tracked in MLflow",
         description="Train the experiment defined in a TOML file (data, view, target, features, model, split), "
-        "log params, metrics with 95%% intervals (resampling letters), plots and the fitted pipeline to MLflow "
+        "log params, metrics with 95% intervals (resampling letters), plots and the fitted pipeline to MLflow "
         "and register it. With test data, the model fit on all of the training data is also measured on it in "
         "the same run (test.* metrics): train on older letters, test on newer ones.",
     )
@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[limit_flags],
         help="measure a trained model on labelled letters it never saw, with 95%% intervals",
         description="Measure a trained model on labelled letters or items it was not trained on: its metrics "
-        "with 95%% bootstrap intervals (resampling letters), plots and misclassified items, logged as an "
+        "with 95% bootstrap intervals (resampling letters), plots and misclassified items, logged as an "
         "evaluation run in the model's MLflow experiment, linked to the model version and the data set. "
         "Labels the model never saw count as its 'other-rare' class when it has one.",
     )
@@ -278,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the leaderboard of trained and evaluated models, baselines marked",
         description="Print the runs of every imrml MLflow experiment (or of one) as leaderboards: one per data "
         "set and way of measuring (cross-validation on one training set, or held out on one test set), since "
-        "only numbers on the same data compare; best first by the primary metric with its 95%% interval; "
+        "only numbers on the same data compare; best first by the primary metric with its 95% interval; "
         "baselines and the registered champion marked. The same comparison as MLflow's runs table.",
     )
     sp.add_argument("name", nargs="?", metavar="NAME", help="one experiment, e.g. outcome_case (default: all)")
@@ -324,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
         "runs when it loads, so only from a store you trust",
     )
     sp.add_argument("inputs", nargs="+", metavar="INPUT", help="letters, folders, item tables or corpus folders")
-    sp.add_argument("-o", "--output", required=True, help="scored file (.csv, .parquet or .jsonl)")
+    sp.add_argument("-o", "--output", required=True, help="scored file (.jsonl, .parquet or .csv)")
     sp.add_argument("--rejects", help="rejects report; default: OUTPUT.rejects.jsonl")
     sp.add_argument("--explain", action="store_true", help="add the features that pushed each prediction most")
     sp.add_argument("--chunk-size", type=int, default=5_000, help="items per chunk (default 5000)")
@@ -359,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
         "drug class, by the reviewer's guideline family, guideline and topic, the claims administrator's guideline "
         "against the reviewer's, items with no medical evidence cited, reviewer specialty and licensure, timing "
         "against the limits in the Labor Code, patients, and the most frequent requests. Every rate has its count "
-        "and a Wilson 95%% interval.",
+        "and a Wilson 95% interval.",
     )
     sp.add_argument(
         "inputs",
@@ -408,14 +408,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="the decided items most like each item, how they were decided and why",
         description="For each item of letters, item tables or cases before review, the K most similar decided "
         "items (case id, decision date, item, decision, the reviewer's guideline family and topic, similarity, "
-        "the first sentences of the rationale), and per item the overturned share among them with a 95%% "
+        "the first sentences of the rationale), and per item the overturned share among them with a 95% "
         "interval and how many took the majority decision. Similarity reads only what exists before review "
         "(case summary, the request and its fields, the claims administrator's guideline), within the item's "
         "treatment class unless --all-classes. One output row per item and precedent; an item with fewer "
         "than K says why in 'note'.",
     )
     sp.add_argument("inputs", nargs="+", metavar="INPUT", help="letters, folders or item tables")
-    sp.add_argument("-o", "--output", required=True, help="precedents file (.csv, .parquet or .jsonl)")
+    sp.add_argument("-o", "--output", required=True, help="precedents file (.jsonl, .parquet or .csv)")
     sp.add_argument("--k", type=int, default=None, help="precedents per item (default: the index's, 10)")
     sp.add_argument("--all-classes", action="store_true", help="compare with decided items of every treatment class")
     sp.add_argument(
