@@ -16,7 +16,7 @@ Every row names its data: the 120 real letters of ../shared/data/dwc-letters, or
 
     python benchmarks/bench_parse.py [--letters 10000]
 
-Run it alone on the machine (the measurements are of time): ``flock /work/heavy.lock make bench-parse``.
+Run it alone on the machine: the measurements are of time.
 """
 
 from __future__ import annotations
