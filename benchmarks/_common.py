@@ -39,14 +39,18 @@ def save(name: str, result: dict) -> Path:
 
 
 def imrml(*args: str) -> tuple[float, str, dict]:
-    """Run the imrml command in a fresh process: (seconds, its stdout, its peak RSS and its workers' in MB)."""
+    """Run the imrml command in a fresh process: (seconds, its stdout, and in MB or s: its own peak RSS, its
+    CPU time, its workers' peak RSS; the workers' is the kernel's count, which starts from their parent's peak, so it
+    is an upper bound)."""
+    # its own peak is VmHWM: ru_maxrss would start from the peak of the benchmark that forked it
     script = (
         "import json, resource, sys\n"
         "from imrml.cli import main\n"
         "rc = main(sys.argv[1:])\n"
-        "peak = lambda who: resource.getrusage(who).ru_maxrss // 1024\n"
-        "print(json.dumps({'rc': rc, 'self_mb': peak(resource.RUSAGE_SELF), "
-        "'workers_mb': peak(resource.RUSAGE_CHILDREN)}))\n"
+        "hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
+        "me = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "print(json.dumps({'rc': rc, 'self_mb': hwm // 1024, 'cpu_s': round(me.ru_utime + me.ru_stime, 2), "
+        "'workers_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}))\n"
     )
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True)

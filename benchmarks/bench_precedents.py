@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -148,7 +147,9 @@ def queries(n: int) -> pd.DataFrame:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This step's own peak RSS (VmHWM; ru_maxrss would start from the peak of the driver that forked it)."""
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
 
 
 # ---------------------------------------------------------------- steps (each in its own process)

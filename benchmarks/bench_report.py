@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 import pyarrow.parquet as pq
-from _common import ROOT, save
+from _common import ROOT, imrml, save
 
 from imrml.synth.corpus import write_corpus
 
@@ -69,20 +66,13 @@ def build_dataset(letters: int, copies: int) -> tuple[Path, dict]:
 
 
 def run(dataset: Path, by: str | None) -> dict:
-    """One `imrml report` in a fresh process: wall seconds and peak RSS."""
+    """One `imrml report` in a fresh process: wall seconds, CPU seconds and its own peak RSS."""
     out = WORK / f"report-{by or 'all'}"
-    cmd = [sys.executable, "-m", "imrml", "report", str(dataset), "-o", str(out), *(["--by", by] if by else [])]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    stdout, stderr = proc.stdout.read(), proc.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"imrml report failed:\n{stderr}")
+    wall, stdout, mem = imrml("report", str(dataset), "-o", str(out), *(["--by", by] if by else []))
     return {
         "wall_s": round(wall, 2),
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "cpu_s": mem["cpu_s"],
+        "peak_rss_mb": mem["self_mb"],
         "page_kb": round((out / "report.html").stat().st_size / 1024),
         "output": stdout.strip().splitlines()[-1],
     }
