@@ -176,22 +176,25 @@ def corpus_rows(letters: Path, extra: Path, n: int) -> list[dict]:
 
 
 def memory_rows(letters: list[Path]) -> list[dict]:
+    """Peak RSS of `imrml parse -o` at a tenth, three tenths and all of ``letters``. Records go out in chunks of
+    5,000 items (about 2,400 letters), so a run smaller than one chunk peaks lower: the comparison that says whether
+    memory grows with the letters is the largest run against the middle one."""
     rows = {}
-    small_n = len(letters) // 10
-    for n in (small_n, len(letters)):
+    sizes = (len(letters) // 10, 3 * len(letters) // 10, len(letters))
+    for n in sizes:
         folder = linked_folder(letters[:n], WORK / f"memory-{n}")
         with tempfile.TemporaryDirectory() as tmp:
             seconds, _, mem = imrml("parse", str(folder), "-o", str(Path(tmp) / "items.parquet"), "-q", "--jobs", "2")
         shutil.rmtree(folder)
         rows[n] = {"seconds": round(seconds, 1), **mem}
-    small, large = rows[small_n], rows[len(letters)]
-    data = f"generated PDF letters: {small_n:,} and {len(letters):,} (imrml parse -o items.parquet --jobs 2)"
+    data = "generated PDF letters: " + ", ".join(f"{n:,}" for n in sizes) + " (imrml parse -o items.parquet --jobs 2)"
     return [
         {
             "data": data,
             "measure": "peak RSS of the parsing process, MB",
             "value": {k: v["self_mb"] for k, v in rows.items()},
-            "ratio": round(large["self_mb"] / small["self_mb"], 2),
+            "ratio_to_smallest": round(rows[sizes[2]]["self_mb"] / rows[sizes[0]]["self_mb"], 2),
+            "ratio_to_middle": round(rows[sizes[2]]["self_mb"] / rows[sizes[1]]["self_mb"], 2),
             "target": "ratio <= 1.2",
         },
     ]
