@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import errno
-import glob
 import json
 import os
 import platform
@@ -59,16 +58,26 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+_STALE_PART = re.compile(r"\.(?P<name>.+)\." + re.escape(_HOST) + r"-(?P<pid>\d+)\..*\.part")
+_folders_cleaned: set[Path] = set()  # each folder is looked at once per process: writing many files into one
+# folder (a generated corpus, a report's charts) must not list it again for every file
+
+
 def remove_stale_parts(target: Path) -> list[Path]:
-    """Remove the temporary files of ``target`` left by runs on this host that were killed; return them."""
-    prefix = f".{target.name}.{_HOST}-"
+    """Remove the temporary files left in ``target``'s folder by runs on this host that were killed (the first
+    time this process writes there); return them."""
+    folder = target.parent
+    if folder in _folders_cleaned:
+        return []
     removed = []
-    for part in target.parent.glob(f"{glob.escape(prefix)}*.part"):
-        pid = part.name[len(prefix) :].split(".", 1)[0]
-        if pid.isdigit() and not _process_alive(int(pid)):
-            with contextlib.suppress(OSError):
-                part.unlink()
-                removed.append(part)
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            m = _STALE_PART.fullmatch(entry.name)
+            if m and not _process_alive(int(m["pid"])):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+    _folders_cleaned.add(folder)
     return removed
 
 
