@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -444,6 +444,18 @@ _MEDICATION_CUE = re.compile(
 
 
 def parse_request(text: str | None) -> Request:
+    """Read one item as requested into a :class:`Request` (a copy of the one read before from the same words:
+    requests repeat from letter to letter)."""
+    read = _cached_request(" ".join((text or "").split()))
+    return replace(read, body_parts=list(read.body_parts))
+
+
+@lru_cache(maxsize=65536)
+def _cached_request(text: str) -> Request:
+    return _request_of(text)
+
+
+def _request_of(text: str | None) -> Request:
     """Read one item as requested into a :class:`Request`.
 
     >>> r = parse_request("Norco 10/325mg #60 one tablet Q8 hours PRN")
