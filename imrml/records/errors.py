@@ -17,7 +17,9 @@ class UserError(ValueError):
     """Bad input, a bad file or a bad setting: the message is the one line the user sees."""
 
 
-_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@\s:]*)(?P<password>:[^/@\s]*)?@")
+# The password runs to the last "@" before the host: an unencoded "@" in it (which RFC 3986 forbids, but
+# people type) must not leave its tail in the message.
+_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@\s:]*)(?P<password>:[^/\s]*)?@")
 
 
 def redact(text: str) -> str:

@@ -25,6 +25,7 @@ def test_a_user_name_alone_is_the_secret_and_is_masked_whole():
         "http://***@mlflow.example:5000/api and http://:***@host/"
     )
     assert redact("mail alice@example.org or see http://host/a@b") == "mail alice@example.org or see http://host/a@b"
+    assert redact("http://alice:p@ss@mlflow.example/x@y") == "http://alice:***@mlflow.example/x@y"
 
 
 def test_prints_log_lines_and_tracebacks_are_redacted(capsys):
