@@ -72,10 +72,10 @@ train-all: $(STAMP) ## train every experiment in experiments/ (not _base.toml) [
 	  echo "== $$f"; $(IMRML) train $$f $(if $(DATA),--data $(DATA)); \
 	done
 
-ui: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over the project's mlflow.db ('imrml compare' prints each experiment's link)
-	@echo "Open http://127.0.0.1:5000/#/experiments?workflowType=machine_learning (Model training); an experiment's"
-	@echo "runs table with the leaderboard's columns: its link from 'imrml compare', or Views > imrml leaderboard."
-	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1
+ui: $(STAMP) ## MLflow UI on http://127.0.0.1:5000 over the project's mlflow.db, opening experiments on their runs table
+	@echo "Open http://127.0.0.1:5000 (experiments open on Model training's runs table). The leaderboard's columns:"
+	@echo "an experiment's link from 'imrml compare', or the runs table's Views > imrml leaderboard."
+	$(BIN)/mlflow ui --app-name imrml --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1
 
 promote: $(STAMP) ## make MODEL's latest version champion if better on the same data: make promote MODEL=outcome_case [ON=letters]
 	$(IMRML) promote $(MODEL) $(if $(ON),--on $(ON))

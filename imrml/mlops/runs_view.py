@@ -2,7 +2,8 @@
 
 MLflow 3.17's UI picks the page an experiment opens on from its workflow
 switch (GenAI | Model training: the URL's ``workflowType`` or the browser's
-last choice, GenAI by default); earlier 3.x UIs read the experiment tag
+last choice, GenAI by default; :mod:`.ui_server` makes Model training the
+first choice); earlier 3.x UIs read the experiment tag
 ``mlflow.experimentKind``, which :func:`imrml.mlops.tracking.ensure_experiment`
 sets as well. The runs table shows no metric column until a view selects
 some, so each imrml experiment carries a saved view ("imrml leaderboard",
