@@ -193,8 +193,7 @@ def corpus_rows(letters: Path, extra: Path, n: int) -> list[dict]:
 
 def memory_rows(letters: list[Path]) -> list[dict]:
     """Peak RSS of `imrml parse -o` at a tenth, three tenths and all of ``letters``. Records go out in chunks of
-    5,000 items (about 2,400 letters), so a run smaller than one chunk peaks lower: the comparison that says whether
-    memory grows with the letters is the largest run against the middle one."""
+    1,000 items (about 450 letters; ``imrml.jobs.parse.CHUNK_ITEMS``), so every run here holds a full chunk."""
     rows = {}
     sizes = (len(letters) // 10, 3 * len(letters) // 10, len(letters))
     for n in sizes:
