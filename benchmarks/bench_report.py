@@ -10,13 +10,23 @@ Each run is `imrml report DATASET -o OUT [--by year]` in a fresh process: its wa
 Python, imports, reading, every table, every chart and writing the files; its peak RSS is that process's
 (os.wait4). Runs are sequential. Targets (issue 14): under 60 s and under 2 GB.
 
-    python benchmarks/bench_report.py [--letters 50000] [--copies 10] [--repeat 2]
+The ``engines`` step measures the engine choice behind the report: the same eight core tables (by month, family,
+topic, the agreement matrix, timing by priority, items per letter, top requests, specialties) from pandas on
+pyarrow (the report's engine), DuckDB and polars, each in a fresh process over the same dataset
+(``report_engines.py``): seconds and peak RSS, and whether all engines' tables are equal. Only the engines
+installed are measured (``pip install duckdb polars``; neither is an imrml dependency).
+
+    python benchmarks/bench_report.py [--letters 50000] [--copies 10] [--repeat 2] [--only report|engines]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -78,14 +88,45 @@ def run(dataset: Path, by: str | None, name: str | None = None) -> dict:
     }
 
 
+def engine_rows(dataset: Path, repeat: int) -> dict:
+    """Each installed engine's core tables over ``dataset`` in a fresh process: best seconds, peak RSS, digests."""
+    script = Path(__file__).with_name("report_engines.py")
+    runs = {}
+    for engine, module in (("pandas", "pandas"), ("duckdb", "duckdb"), ("polars", "polars")):
+        if importlib.util.find_spec(module) is None:
+            runs[engine] = "not installed"
+            continue
+        out = [
+            json.loads(subprocess.run([sys.executable, str(script), engine, str(dataset)], capture_output=True,
+                                      text=True, check=True).stdout.splitlines()[-1])
+            for _ in range(repeat)
+        ]  # fmt: skip
+        runs[engine] = {
+            "seconds": min(r["seconds"] for r in out),
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in out),
+            "digests": out[0]["digests"],
+        }
+        print(f"engine {engine}: {runs[engine]['seconds']} s, {runs[engine]['peak_rss_mb']} MB", flush=True)
+    measured = [r for r in runs.values() if isinstance(r, dict)]
+    return {
+        "tables": "month, family, topic, agreement, timing, per_letter, requests, specialty (report_engines.py)",
+        "same_tables": all(r["digests"] == measured[0]["digests"] for r in measured),
+        "runs": runs,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--letters", type=int, default=50_000)
     ap.add_argument("--copies", type=int, default=10)
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--only", choices=["report", "engines"], help="run one step (default: both)")
     a = ap.parse_args()
     dataset, info = build_dataset(a.letters, a.copies)
     print(f"data: {info}", flush=True)
+    if a.only == "engines":
+        save("report-engines", {"data": info, "engines": engine_rows(dataset, a.repeat)})
+        return
     results = []
     for by in (None, "year"):
         runs = [run(dataset, by) for _ in range(a.repeat)]
@@ -105,6 +146,7 @@ def main() -> None:
         )
     real = SHARED / "data" / "dwc-letters"
     reference = run(real, None, "real-letters") if real.is_dir() else "../shared absent: no real-letter reference"
+    engines = engine_rows(dataset, a.repeat) if a.only is None else "not run (--only report)"
     save(
         "report",
         {
@@ -112,6 +154,7 @@ def main() -> None:
             "targets": {"wall_s": TARGET_S, "peak_rss_mb": TARGET_MB},
             "results": results,
             "real_letters_reference": {"data": f"the real letters, parsed on the way: {real}", "run": reference},
+            "engines": engines,
             "note": "2-core machine shared with other work; one run at a time",
         },
     )
