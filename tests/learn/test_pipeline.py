@@ -34,6 +34,11 @@ def _mutated(df):
     return out
 
 
+# 20 iterations keep these tests fast; the models need not converge for their inputs to be what is tested
+UNCONVERGED = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@UNCONVERGED
 @pytest.mark.parametrize(
     "kind, params",
     [
@@ -98,6 +103,7 @@ def _reviewer_changed(df):
     return out
 
 
+@UNCONVERGED
 @pytest.mark.parametrize("kind", ["logreg", "linear_svm_calibrated", "hist_gradient_boosting", "majority"])
 def test_case_view_reads_no_reviewer_field(reviewed, make_experiment, kind):
     """The reviewer is assigned after the IMR application is filed: the case view must not read them."""
