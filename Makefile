@@ -98,7 +98,7 @@ bench-score: $(STAMP) ## benchmark: items/s and peak memory scoring 10k, 100k, 1
 bench-score-workers: $(STAMP) ## benchmark: `imrml score` in process vs 2 workers at growing sizes (when workers pay)
 	$(BIN)/python benchmarks/bench_score_workers.py
 
-bench-report: $(STAMP) ## benchmark: imrml report over 1,000,000 generated items (targets < 60 s, < 2 GB)
+bench-report: $(STAMP) ## benchmark: imrml report over 1,000,000 generated items (targets < 60 s, < 2 GB); pandas, DuckDB, polars on its tables
 	$(BIN)/python benchmarks/bench_report.py
 
 bench-precedents: $(STAMP) ## benchmark: index 1M generated items (< 3 min, < 4 GB), 10,000 queries (< 30 s), search checked at 100k
