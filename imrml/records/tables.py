@@ -3,6 +3,9 @@
 Output goes to a temporary file beside the target and is renamed over it only
 when complete, so an interrupted run never leaves a half-written file under the
 output name.
+
+pyarrow is imported inside the functions that read or write Parquet: the letter batch imports this module to
+find its inputs, and a run over text letters or JSON Lines need not load pyarrow (0.13 s here).
 """
 
 from __future__ import annotations
