@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -151,6 +153,26 @@ def fixtures_over(fixtures_dir):
 
     counts = {f.name: len(parse_letter(f).items) for f in sorted(fixtures_dir.glob("*.txt"))}
     return lambda n: {name for name, k in counts.items() if k > n}
+
+
+class SizeSplit(NamedTuple):
+    limit: int  # bytes, for --max-bytes
+    over: set[str]  # the names of the fixture letters larger than the limit
+    kept: Path  # a folder with copies of the others
+
+
+@pytest.fixture(scope="session")
+def fixtures_by_size(fixtures_dir, tmp_path_factory) -> SizeSplit:
+    """The fixture letters split by a --max-bytes limit that two of the five exceed: the limit flags' tests
+    compare a run with the flag on all letters against a run without it on the others."""
+    limit = 4_000
+    over = {f.name for f in fixtures_dir.glob("*.txt") if f.stat().st_size > limit}
+    assert len(over) == 2
+    kept = tmp_path_factory.mktemp("under_max_bytes")
+    for f in fixtures_dir.glob("*.txt"):
+        if f.name not in over:
+            shutil.copy(f, kept)
+    return SizeSplit(limit, over, kept)
 
 
 @pytest.fixture(scope="session")

@@ -191,16 +191,9 @@ def test_test_data_instead_of_cross_validation(module_tracking_home, make_record
 
 
 def test_a_letter_past_a_limit_flag_is_left_out_of_the_evaluation_with_its_reason(
-    module_tracking_home, exp, make_records, fixtures_dir, tmp_path, caplog, capsys
+    module_tracking_home, exp, make_records, fixtures_dir, fixtures_by_size, caplog, capsys
 ):
-    limit = 4_000  # bytes: two of the five fixture letters are larger
-    over = {f.name for f in fixtures_dir.glob("*.txt") if f.stat().st_size > limit}
-    kept = tmp_path / "kept"
-    kept.mkdir()
-    for f in fixtures_dir.glob("*.txt"):
-        if f.name not in over:
-            (kept / f.name).write_bytes(f.read_bytes())
-    assert len(over) == 2
+    limit, over, kept = fixtures_by_size
     trained = train_experiment(exp("limits_outcome_case", registry="limits_eval"), records=make_records(60, seed=7))
     model = f"limits_eval/{trained.version}"
 

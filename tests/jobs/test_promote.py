@@ -263,15 +263,14 @@ def test_concurrent_promotions_in_processes(three_versions, module_tracking_home
         _check_truth(name, weak, mid, best, said)
 
 
-def test_promote_on_letters_holds_them_to_the_limit_flags(train, fixtures_dir, caplog, capsys):
+def test_promote_on_letters_holds_them_to_the_limit_flags(train, fixtures_dir, fixtures_by_size, caplog, capsys):
     name = "promote_on_limits"
     strong = train("l_logreg", name, view="rationale")
     weak = train("l_majority", name, kind="majority")
     _set_champion(name, weak.version)
-    limit = 4_000  # bytes: two of the five fixture letters are larger
-    over = {f.name for f in fixtures_dir.glob("*.txt") if f.stat().st_size > limit}
-    assert len(over) == 2
-    assert main(["promote", name, "--version", strong.version, "--on", str(fixtures_dir), "--max-bytes", "4000"]) == 0
+    limit, over, _ = fixtures_by_size
+    args = ["promote", name, "--version", strong.version, "--on", str(fixtures_dir)]
+    assert main([*args, "--max-bytes", str(limit)]) == 0
     assert f"held out on {fixtures_dir}" in capsys.readouterr().out
     rejected = [r.getMessage() for r in caplog.records if r.getMessage().startswith("rejected: ")]
     assert sorted(m.split(": ")[1].rsplit("/", 1)[-1] for m in rejected) == sorted(over)

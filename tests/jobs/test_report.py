@@ -278,15 +278,10 @@ def test_a_corpus_reports_the_same_as_its_letters(fixtures_dir, tmp_path):
         )
 
 
-def test_a_letter_past_a_limit_flag_is_a_reject_naming_it_and_the_rest_is_reported(fixtures_dir, tmp_path, capsys):
-    limit = 4_000  # bytes: two of the five fixture letters are larger
-    over = {f.name for f in fixtures_dir.glob("*.txt") if f.stat().st_size > limit}
-    kept = tmp_path / "kept"
-    kept.mkdir()
-    for f in fixtures_dir.glob("*.txt"):
-        if f.name not in over:
-            shutil.copy(f, kept)
-    assert len(over) == 2
+def test_a_letter_past_a_limit_flag_is_a_reject_naming_it_and_the_rest_is_reported(
+    fixtures_dir, fixtures_by_size, tmp_path, capsys
+):
+    limit, over, kept = fixtures_by_size
     assert main(["report", str(kept), "-o", str(tmp_path / "kept_report")]) == 0
     without = capsys.readouterr().out.split(" -> ")[0]
     assert main(["report", str(fixtures_dir), "-o", str(tmp_path / "r"), "--max-bytes", str(limit)]) == 0

@@ -697,14 +697,13 @@ def test_a_corpus_scores_as_its_letters(project, tmp_path):
     pd.testing.assert_frame_equal(a.drop(columns="source_file"), b.drop(columns="source_file"))
 
 
-def test_a_letter_past_a_limit_flag_is_a_reject_naming_it_and_the_rest_is_scored(project, tmp_path, fixtures_dir):
+def test_a_letter_past_a_limit_flag_is_a_reject_naming_it_and_the_rest_is_scored(
+    project, tmp_path, fixtures_dir, fixtures_by_size
+):
     from imrml.cli import main
 
     home, truth = project
-    limit = 4_000  # bytes: two of the five fixture letters are larger
-    over = {f.name for f in fixtures_dir.glob("*.txt") if f.stat().st_size > limit}
-    kept = [f for f in sorted(fixtures_dir.glob("*.txt")) if f.name not in over]
-    assert len(over) == 2 and kept
+    limit, over, kept = fixtures_by_size
     out = tmp_path / "scored.csv"
     args = ["score", "--model", "models:/outcome_case/1", str(fixtures_dir), str(truth), "-o", str(out)]
     assert main([*args, "--max-bytes", str(limit)]) == 1
@@ -712,4 +711,4 @@ def test_a_letter_past_a_limit_flag_is_a_reject_naming_it_and_the_rest_is_scored
     assert sorted(Path(r["source"]).name for r in rejects) == sorted(over)
     assert all(r["reason"].startswith("file larger than the 4,000-byte limit (--max-bytes; ") for r in rejects)
     # the other letters and the table are scored as without the flag
-    assert len(pd.read_csv(out)) == len(parse_paths(kept).records) + len(_rows(truth))
+    assert len(pd.read_csv(out)) == len(parse_paths([kept]).records) + len(_rows(truth))
