@@ -38,18 +38,25 @@ def save(name: str, result: dict) -> Path:
     return path
 
 
+def own_peak_rss_mb() -> float:
+    """This process's own peak RSS in MB (VmHWM). ru_maxrss is no use in a child here: Linux starts it from the
+    peak of the process that forked it (a benchmark driver, with its million-item inputs)."""
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+
+
 def imrml(*args: str) -> tuple[float, str, dict]:
     """Run the imrml command in a fresh process: (seconds, its stdout, and in MB or s: its own peak RSS, its
     CPU time, its workers' peak RSS; the workers' is the kernel's count, which starts from their parent's peak, so it
     is an upper bound)."""
-    # its own peak is VmHWM: ru_maxrss would start from the peak of the benchmark that forked it
     script = (
         "import json, resource, sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from _common import own_peak_rss_mb\n"
         "from imrml.cli import main\n"
         "rc = main(sys.argv[1:])\n"
-        "hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))\n"
         "me = resource.getrusage(resource.RUSAGE_SELF)\n"
-        "print(json.dumps({'rc': rc, 'self_mb': hwm // 1024, 'cpu_s': round(me.ru_utime + me.ru_stime, 2), "
+        "print(json.dumps({'rc': rc, 'self_mb': int(own_peak_rss_mb()), 'cpu_s': round(me.ru_utime + me.ru_stime, 2), "
         "'workers_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}))\n"
     )
     t0 = time.perf_counter()

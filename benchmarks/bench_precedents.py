@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from _common import ROOT, save
+from _common import ROOT, own_peak_rss_mb, save
 
 WORK = ROOT / "data" / "bench-precedents"
 SEEDS = (100, 101, 102, 103, 104)
@@ -146,12 +146,6 @@ def queries(n: int) -> pd.DataFrame:
     return read_items([WORK / f"queries-seed{QUERY_SEED}.parquet"], n)
 
 
-def peak_rss_mb() -> float:
-    """This step's own peak RSS (VmHWM; ru_maxrss would start from the peak of the driver that forked it)."""
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
-
-
 # ---------------------------------------------------------------- steps (each in its own process)
 
 
@@ -196,7 +190,7 @@ def step_scale(n: int, n_queries: int) -> dict:
         "build_total_s": round(build_s + shown_s, 1),
         "queries_same_class_s": round(query_s, 1),
         "queries_all_classes_s": round(wide_s, 1),
-        "peak_rss_mb": round(peak_rss_mb()),
+        "peak_rss_mb": round(own_peak_rss_mb()),
         "vectors_mb": round(index.vectors_.nbytes / 2**20),
         "n_components": index.n_components_,
         "classes": len(index.partitions_),
@@ -275,7 +269,7 @@ def step_check(n: int, n_queries: int) -> dict:
         "agreement_at_10_with_sparse_tfidf": _overlap(found, sparse),
         "outcome_auc_svd256": overturned_auc(new["decision"], shares(decisions, found)),
         "outcome_auc_sparse_tfidf": overturned_auc(new["decision"], shares(decisions, sparse)),
-        "peak_rss_mb": round(peak_rss_mb()),
+        "peak_rss_mb": round(own_peak_rss_mb()),
     }
 
 
@@ -381,7 +375,7 @@ def step_engines(n: int, n_queries: int) -> dict:
             "queries_s": round(query_s, 2),
             "recall_at_10_vs_exact": _overlap(found, exact),
         }
-    result["peak_rss_mb"] = round(peak_rss_mb())
+    result["peak_rss_mb"] = round(own_peak_rss_mb())
     return result
 
 

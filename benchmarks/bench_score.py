@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from _common import ROOT, SHARED, best_of, save
+from _common import ROOT, SHARED, best_of, own_peak_rss_mb, save
 
 from imrml.jobs.score import model_input_frame, score
 from imrml.jobs.train import train_experiment
@@ -78,13 +78,6 @@ def train_model() -> str:
     return f"models:/{res.registered_name}/{res.version}"
 
 
-def own_peak_rss_kb() -> int:
-    """This process's peak RSS (VmHWM): that of its own image. ru_maxrss is no use in a child here, as Linux
-    starts it from the peak of the parent that forked it (this script's, with its million-item inputs)."""
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
-
-
 def score_one(uri: str, path: str, out: str) -> dict:
     """Run in a child process: score ``path`` and report time and peak memory."""
     configure_tracking()
@@ -97,7 +90,7 @@ def score_one(uri: str, path: str, out: str) -> dict:
         "items": result.n_scored,
         "seconds": round(seconds, 2),
         "items_per_s": round(result.n_scored / seconds, 1),
-        "peak_rss_mb": round(own_peak_rss_kb() / 1024, 1),
+        "peak_rss_mb": round(own_peak_rss_mb(), 1),
         "worker_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }
 

@@ -19,6 +19,8 @@ import json
 import sys
 import time
 
+from _common import own_peak_rss_mb
+
 COLUMNS = [
     "case_id",
     "decision_date",
@@ -179,14 +181,12 @@ def main(engine: str, path: str) -> None:
     t0 = time.perf_counter()
     tables = ENGINES[engine](path)
     seconds = time.perf_counter() - t0
-    with open("/proc/self/status") as status:
-        hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     print(
         json.dumps(
             {
                 "engine": engine,
                 "seconds": round(seconds, 2),
-                "peak_rss_mb": hwm // 1024,
+                "peak_rss_mb": int(own_peak_rss_mb()),
                 "rows": {name: len(tables[name]) for name in TABLES},
                 "digests": {name: digest(tables[name]) for name in TABLES},
             }
