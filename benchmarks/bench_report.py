@@ -8,7 +8,7 @@ in a million real items (the report labels each distinct text and citation once)
 
 Each run is `imrml report DATASET -o OUT [--by year]` in a fresh process: its wall time covers starting
 Python, imports, reading, every table, every chart and writing the files; its peak RSS is that process's
-(os.wait4). Runs are sequential. Targets (issue 14): under 60 s and under 2 GB.
+(VmHWM, ``_common.imrml``). Runs are sequential. Targets (issue 14): under 60 s and under 2 GB.
 
 The ``engines`` step measures the engine choice behind the report: the same eight core tables (by month, family,
 topic, the agreement matrix, timing by priority, items per letter, top requests, specialties) from pandas on
@@ -92,8 +92,8 @@ def engine_rows(dataset: Path, repeat: int) -> dict:
     """Each installed engine's core tables over ``dataset`` in a fresh process: best seconds, peak RSS, digests."""
     script = Path(__file__).with_name("report_engines.py")
     runs = {}
-    for engine, module in (("pandas", "pandas"), ("duckdb", "duckdb"), ("polars", "polars")):
-        if importlib.util.find_spec(module) is None:
+    for engine in ("pandas", "duckdb", "polars"):  # each engine's module has its name
+        if importlib.util.find_spec(engine) is None:
             runs[engine] = "not installed"
             continue
         out = [
